@@ -1,0 +1,35 @@
+"""PASCAL VOC 2012 facts shared by data preparation, the demo and the sample project."""
+
+from __future__ import annotations
+
+CLASSES: tuple[str, ...] = (
+    "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat",
+    "chair", "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant",
+    "sheep", "sofa", "train", "tvmonitor",
+)
+NUM_CLASSES = len(CLASSES)
+IGNORE_INDEX = 255
+
+
+def _voc_palette() -> list[tuple[int, int, int]]:
+    """The standard VOC colour map: bits of the class id spread over R, G and B."""
+    palette = []
+    for label in range(256):
+        r = g = b = 0
+        cid = label
+        for shift in range(7, -1, -1):
+            r |= ((cid >> 0) & 1) << shift
+            g |= ((cid >> 1) & 1) << shift
+            b |= ((cid >> 2) & 1) << shift
+            cid >>= 3
+        palette.append((r, g, b))
+    return palette
+
+
+PALETTE: list[tuple[int, int, int]] = _voc_palette()
+"""256 RGB triples; index 255 (void) is (224, 224, 192) as in the official PNGs."""
+
+
+def flat_palette() -> list[int]:
+    """The palette as the flat list PIL's `Image.putpalette` takes."""
+    return [channel for rgb in PALETTE for channel in rgb]

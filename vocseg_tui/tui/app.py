@@ -1,0 +1,73 @@
+"""VocsegApp: the areas as Textual modes, the global keys, and the command palette entries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.reactive import reactive
+from textual.screen import Screen
+
+from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.project import Project
+from vocseg_tui.tui.screens import AREAS, AREAS_BY_MODE
+
+THEMES = {"dark": "textual-dark", "light": "textual-light"}
+
+
+def _make_screen(mode: str) -> Screen[None]:
+    return AREAS_BY_MODE[mode].load()()
+
+
+class VocsegApp(App[None]):
+    """The terminal app. Each area is a mode with its own screen stack, so switching areas
+    keeps each screen's state (a half-edited recipe, a scrolled log) as it was."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "vocseg-tui"
+    MODES: ClassVar[dict[str, str | Callable[[], Screen[None]]]] = {
+        area.mode: partial(_make_screen, area.mode) for area in AREAS
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(a.key, f"switch_mode('{a.mode}')", a.title, show=False) for a in AREAS),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit (jobs keep running)"),
+    ]
+
+    device_choice: reactive[DeviceChoice] = reactive(DeviceChoice.cpu)
+    """What to train on. The GPUs screen sets it; the Recipe and Jobs screens watch it
+    (`self.watch(self.app, "device_choice", ...)`)."""
+
+    def __init__(self, project: Project, *, theme: str | None = None,
+                 start: str = "data") -> None:
+        super().__init__()
+        self.project = project
+        self._start_mode = start
+        self.theme = THEMES.get(theme or "dark", "textual-dark")
+
+    def on_mount(self) -> None:
+        self.sub_title = str(self.project.root)
+        self.switch_mode(self._start_mode)
+
+    def action_help(self) -> None:
+        from vocseg_tui.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        for area in AREAS:
+            yield SystemCommand(
+                f"Go to {area.title}", f"({area.key}) {area.summary}",
+                partial(self.switch_mode, area.mode),
+            )
+        yield SystemCommand("Help", "(?) keys and areas", self.action_help)
+        yield from super().get_system_commands(screen)
+
+
+def make_app(project: Project, *, theme: str | None = None, start: str = "data") -> VocsegApp:
+    """The one factory used by the CLI, the tests and the benchmarks."""
+    return VocsegApp(project, theme=theme, start=start)

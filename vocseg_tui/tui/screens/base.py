@@ -1,0 +1,48 @@
+"""The frame every area screen shares: header, area tabs, the area's body, footer."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from vocseg_tui.tui.screens import AREAS_BY_MODE
+from vocseg_tui.tui.widgets.navbar import NavBar
+
+
+class AreaScreen(Screen[None]):
+    """Base class of the area screens. Subclasses set MODE and implement `compose_body`."""
+
+    MODE: ClassVar[str] = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="▦")
+        yield NavBar(self.MODE)
+        with Vertical(id="body"):
+            yield from self.compose_body()
+        yield Footer()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("")
+
+    def on_mount(self) -> None:
+        area = AREAS_BY_MODE[self.MODE]
+        self.title = f"vocseg-tui · {area.title}"
+
+
+class PlannedScreen(AreaScreen):
+    """An area whose features are still being built: it says plainly what will be here."""
+
+    PLANNED: ClassVar[tuple[str, ...]] = ()
+
+    def compose_body(self) -> ComposeResult:
+        area = AREAS_BY_MODE[self.MODE]
+        lines = "\n".join(f"  • {item}" for item in self.PLANNED)
+        yield Static(f"[b]{area.title}[/b]: {area.summary}", classes="area-summary")
+        yield Static(
+            f"Not built yet. This screen will offer:\n{lines}",
+            classes="planned", id="planned",
+        )
