@@ -1,0 +1,155 @@
+"""Launch back ends: how a registered job's supervisor gets started, watched and stopped.
+
+One small interface (like harlequin's adapters) so the Jobs, Logs and Checkpoints screens and
+the CLI never care where a job runs. A job is always a registry row plus its files in the work
+dir (JobPaths); a back end only decides how the supervisor process is started and how to tell
+whether it still exists:
+
+- `local`: the supervisor is started detached in a new session (setsid), output to the job log.
+- `tmux`: the supervisor runs in a named tmux session for users who want the raw console
+  (`tmux attach -t <name>`); it ignores SIGHUP, so the job outlives the tmux server.
+- a later `slurm` back end fits the same shape: `submit` runs `sbatch` with the supervisor as
+  the batch command, `is_alive` asks `squeue`, and stop requests are the same files on the
+  shared file system.
+
+Stop requests are files (JobPaths.stop_request, .stop_after_epoch_request) that the supervisor
+and tools/train.py poll, so they work the same for every back end and survive the requester.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import ClassVar
+
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.errors import JobError
+from vocseg_tui.core.jobs.procs import is_alive, start_time
+from vocseg_tui.core.jobs.registry import Job, Registry
+from vocseg_tui.core.jobs.states import JobState
+
+SUPERVISOR_MODULE = "vocseg_tui.workers.supervisor"
+STARTUP_GRACE_S = 60.0
+"""A job registered but without a supervisor pid for this long was never started: lost."""
+
+
+def supervisor_argv(job: Job, registry: Registry) -> list[str]:
+    """The supervisor's command line (a light process: it never imports torch)."""
+    return [sys.executable, "-m", SUPERVISOR_MODULE, "--job", str(job.id), "--registry", str(registry.path)]
+
+
+class LaunchBackend(ABC):
+    """Starts and watches the supervisor of a job already in the registry."""
+
+    name: ClassVar[str]
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """Why this back end cannot be used on this machine (None: it can)."""
+        return None
+
+    @abstractmethod
+    def submit(self, job: Job) -> Job:
+        """Start the job's supervisor, detached from the caller; return the updated row."""
+
+    def is_alive(self, job: Job) -> bool:
+        """Whether the job's supervisor still exists (pid and start time both match)."""
+        return is_alive(job.supervisor_pid, job.supervisor_started)
+
+    def state(self, job: Job) -> JobState:
+        """The job's state now: an active job whose supervisor vanished is `lost`."""
+        if not job.state.is_active:
+            return job.state
+        if job.supervisor_pid is None:
+            return JobState.LOST if time.time() - job.created_at > STARTUP_GRACE_S else job.state
+        return job.state if self.is_alive(job) else JobState.LOST
+
+    def stop(self, job: Job) -> None:
+        """Ask the supervisor to stop the training now (SIGINT, SIGTERM, SIGKILL)."""
+        job.paths.create()
+        write_text_atomic(job.paths.stop_request, "stop\n")
+
+    def stop_after_epoch(self, job: Job) -> None:
+        """Ask the training to save a checkpoint at the end of this epoch and exit cleanly."""
+        job.paths.create()
+        write_text_atomic(job.paths.stop_after_epoch_request, "stop after epoch\n")
+
+    def log_path(self, job: Job) -> Path:
+        return job.paths.log
+
+    def attach_command(self, job: Job) -> str | None:
+        """A command the user can type to see the raw console, if the back end has one."""
+        return None
+
+
+class LocalBackend(LaunchBackend):
+    """The supervisor runs detached in its own session; nothing ties it to a terminal."""
+
+    name = "local"
+
+    def submit(self, job: Job) -> Job:
+        job.paths.create()
+        with open(job.paths.log, "ab") as log:
+            process = subprocess.Popen(
+                supervisor_argv(job, self.registry), cwd=job.cwd, stdin=subprocess.DEVNULL,
+                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+            )
+        self.registry.update(job.id, supervisor_pid=process.pid, supervisor_started=start_time(process.pid))
+        return self.registry.get(job.id)
+
+
+def tmux_session_name(job: Job) -> str:
+    return f"vocseg-job-{job.id}"
+
+
+class TmuxBackend(LaunchBackend):
+    """The supervisor runs in a named tmux session and also writes the job log."""
+
+    name = "tmux"
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        if shutil.which("tmux"):
+            return None
+        return "tmux is not installed (install it, or launch without --tmux)"
+
+    def submit(self, job: Job) -> Job:
+        reason = self.unavailable_reason()
+        if reason:
+            raise JobError(reason, "use the default back end: it survives logging out too")
+        job.paths.create()
+        session = tmux_session_name(job)
+        argv = [*supervisor_argv(job, self.registry), "--tee"]
+        done = subprocess.run(
+            ["tmux", "new-session", "-d", "-s", session, "-c", job.cwd, "-x", "200", "-y", "50", *argv],
+            stdin=subprocess.DEVNULL, capture_output=True, text=True, check=False, timeout=30,
+            env={k: v for k, v in os.environ.items() if k != "TMUX"},  # also works inside tmux
+        )
+        if done.returncode != 0:
+            raise JobError(f"tmux could not start session {session}: {done.stderr.strip()}",
+                           "check `tmux ls`, or launch without --tmux")
+        self.registry.update(job.id, tmux_session=session)
+        return self.registry.get(job.id)  # the supervisor records its own pid when it starts
+
+    def attach_command(self, job: Job) -> str | None:
+        return f"tmux attach -t {job.tmux_session}" if job.tmux_session else None
+
+
+BACKENDS: dict[str, type[LaunchBackend]] = {b.name: b for b in (LocalBackend, TmuxBackend)}
+
+
+def backend_for(job: Job, registry: Registry) -> LaunchBackend:
+    """The back end that launched `job` (the screens and the CLI call only this)."""
+    try:
+        return BACKENDS[job.backend](registry)
+    except KeyError:
+        raise JobError(f"job {job.id} uses the unknown back end {job.backend!r}",
+                       "upgrade vocseg-tui to control it") from None

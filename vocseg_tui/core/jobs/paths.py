@@ -1,0 +1,55 @@
+"""Every per-job file in one place, derived from the work dir and the job id (like submitit's
+JobPaths), so the supervisor, tools/train.py, the CLI and the screens agree on names.
+
+The files live in the run's work dir (`<work_dir>/.vocseg/job-<id>/`), not in the registry:
+they stay next to the checkpoints they describe, and a Slurm back end on a shared file system
+sees them from every node.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+STOP_FILE_ENV = "VOCSEG_STOP_FILE"
+"""tools/train.py reads the stop-after-epoch request file's path from this variable."""
+STOPPED_MARKER_ENV = "VOCSEG_STOPPED_MARKER"
+"""tools/train.py writes this file when it stopped cleanly after an epoch on request."""
+
+
+@dataclass(frozen=True)
+class JobPaths:
+    work_dir: Path
+    job_id: int
+
+    @property
+    def folder(self) -> Path:
+        return self.work_dir / ".vocseg" / f"job-{self.job_id}"
+
+    @property
+    def log(self) -> Path:
+        """Everything the supervisor and the training print (stdout and stderr)."""
+        return self.folder / "job.log"
+
+    @property
+    def exit_code(self) -> Path:
+        """The training's exit status as text, written by the supervisor at the end."""
+        return self.folder / "exit_code"
+
+    @property
+    def stop_request(self) -> Path:
+        """Present: stop now (SIGINT, then SIGTERM, then SIGKILL)."""
+        return self.folder / "stop"
+
+    @property
+    def stop_after_epoch_request(self) -> Path:
+        """Present: save a checkpoint at the end of the current epoch and exit cleanly."""
+        return self.folder / "stop_after_epoch"
+
+    @property
+    def stopped_marker(self) -> Path:
+        """Written by tools/train.py after it stopped on request (holds the epoch)."""
+        return self.folder / "stopped"
+
+    def create(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)

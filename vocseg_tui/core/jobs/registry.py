@@ -1,0 +1,227 @@
+"""The job registry: one SQLite file in the state dir, shared by every TUI, CLI call and
+supervisor on the machine.
+
+WAL mode lets readers (screens polling the job list) run while a supervisor writes; every
+write is a short `BEGIN IMMEDIATE` transaction with a generous busy timeout, so several
+processes writing at once wait for each other instead of failing. A connection is opened per
+call: cheap for SQLite, and safe from any thread or after a fork.
+
+Only the launcher (creating a row) and the job's own supervisor (everything after) write a
+job's row; readers mark a job `lost` only when its supervisor is provably gone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from vocseg_tui.core.jobs.errors import JobNotFound
+from vocseg_tui.core.jobs.paths import JobPaths
+from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
+from vocseg_tui.core.project import state_dir
+
+REGISTRY_NAME = "jobs.sqlite3"
+SCHEMA_VERSION = 1
+_JSON_FIELDS = ("command", "env", "gpus", "gpu_uuids", "queue", "options")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    config TEXT NOT NULL,
+    work_dir TEXT NOT NULL,
+    cwd TEXT NOT NULL,
+    backend TEXT NOT NULL DEFAULT 'local',
+    state TEXT NOT NULL,
+    command TEXT NOT NULL DEFAULT '[]',
+    env TEXT NOT NULL DEFAULT '{}',
+    gpus TEXT NOT NULL DEFAULT '[]',
+    gpu_uuids TEXT NOT NULL DEFAULT '[]',
+    queue TEXT NOT NULL DEFAULT '{}',
+    options TEXT NOT NULL DEFAULT '{}',
+    waiting_for TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL,
+    started_at REAL,
+    ended_at REAL,
+    supervisor_pid INTEGER,
+    supervisor_started REAL,
+    train_pid INTEGER,
+    train_started REAL,
+    exit_code INTEGER,
+    signal INTEGER,
+    failure TEXT NOT NULL DEFAULT '',
+    parent_id INTEGER REFERENCES jobs(id),
+    attempt INTEGER NOT NULL DEFAULT 1,
+    max_retries INTEGER NOT NULL DEFAULT 0,
+    resume_from TEXT NOT NULL DEFAULT '',
+    tmux_session TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+"""
+
+
+@dataclass
+class Job:
+    """One row of the registry: one attempt at training one config in one work dir."""
+
+    id: int
+    name: str
+    config: str
+    work_dir: str
+    cwd: str
+    """The folder training runs in (the project root: configs use relative data paths)."""
+    backend: str
+    state: JobState
+    command: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    """Only the variables the launch changed (CUDA_VISIBLE_DEVICES, ...), not the whole env."""
+    gpus: list[int] = field(default_factory=list)
+    gpu_uuids: list[str] = field(default_factory=list)
+    queue: dict[str, Any] = field(default_factory=dict)
+    """What a queued job waits for: {} (nothing), {"gpus": [..]} or {"count": N, "min_free_gib": X}."""
+    options: dict[str, Any] = field(default_factory=dict)
+    waiting_for: str = ""
+    created_at: float = 0.0
+    started_at: float | None = None
+    ended_at: float | None = None
+    supervisor_pid: int | None = None
+    supervisor_started: float | None = None
+    train_pid: int | None = None
+    train_started: float | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    failure: str = ""
+    parent_id: int | None = None
+    attempt: int = 1
+    max_retries: int = 0
+    resume_from: str = ""
+    tmux_session: str = ""
+
+    @property
+    def paths(self) -> JobPaths:
+        return JobPaths(Path(self.work_dir), self.id)
+
+    @property
+    def log_path(self) -> Path:
+        return self.paths.log
+
+    def to_json(self) -> dict[str, Any]:
+        """The `vocseg-tui jobs --json` object; `pid` is the training process."""
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["state"] = self.state.value
+        data["pid"] = self.train_pid
+        data["log"] = str(self.log_path)
+        return data
+
+
+def _row_to_job(row: sqlite3.Row) -> Job:
+    data = dict(row)
+    for name in _JSON_FIELDS:
+        data[name] = json.loads(data[name])
+    data["state"] = JobState(data["state"])
+    return Job(**data)
+
+
+class Registry:
+    """The registry at `path` (default: `jobs.sqlite3` in the state dir)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or state_dir() / REGISTRY_NAME
+        with self._connect() as db:
+            if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
+                db.execute("BEGIN IMMEDIATE")
+                db.executescript(_SCHEMA)
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=60000")
+            yield db
+        finally:
+            db.close()
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as db:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def add(self, **values: Any) -> Job:
+        """Insert a new job (state defaults to queued) and return it with its id."""
+        values.setdefault("state", JobState.QUEUED)
+        values.setdefault("created_at", time.time())
+        row = _encode(values)
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        with self._write() as db:
+            cursor = db.execute(f"INSERT INTO jobs ({names}) VALUES ({marks})", tuple(row.values()))
+            job_id = int(cursor.lastrowid or 0)
+        return self.get(job_id)
+
+    def update(self, job_id: int, *, only_if_state: tuple[str, ...] = (), **values: Any) -> bool:
+        """Set fields of one job; with `only_if_state`, only while the job is in one of those
+        states (so a reader marking `lost` never overwrites an end the supervisor wrote)."""
+        row = _encode(values)
+        sets = ", ".join(f"{name} = ?" for name in row)
+        sql = f"UPDATE jobs SET {sets} WHERE id = ?"
+        params: list[Any] = [*row.values(), job_id]
+        if only_if_state:
+            sql += f" AND state IN ({', '.join('?' for _ in only_if_state)})"
+            params += list(only_if_state)
+        with self._write() as db:
+            return db.execute(sql, params).rowcount == 1
+
+    def get(self, job_id: int) -> Job:
+        with self._connect() as db:
+            row = db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            raise JobNotFound(f"no job {job_id} in the registry", "list the jobs with `vocseg-tui jobs`")
+        return _row_to_job(row)
+
+    def all_jobs(self, *, states: tuple[str, ...] = ()) -> list[Job]:
+        """Every job, newest first (optionally only those in `states`)."""
+        sql = "SELECT * FROM jobs"
+        if states:
+            sql += f" WHERE state IN ({', '.join('?' for _ in states)})"
+        with self._connect() as db:
+            rows = db.execute(sql + " ORDER BY id DESC", states).fetchall()
+        return [_row_to_job(row) for row in rows]
+
+    def active(self) -> list[Job]:
+        return self.all_jobs(states=ACTIVE_STATES)
+
+    def children(self, job_id: int) -> list[Job]:
+        with self._connect() as db:
+            rows = db.execute("SELECT * FROM jobs WHERE parent_id = ? ORDER BY id", (job_id,)).fetchall()
+        return [_row_to_job(row) for row in rows]
+
+
+def _encode(values: dict[str, Any]) -> dict[str, Any]:
+    known = {f.name for f in fields(Job)}
+    unknown = set(values) - known
+    if unknown:
+        raise TypeError(f"unknown job fields: {sorted(unknown)}")
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in _JSON_FIELDS:
+            value = json.dumps(value, sort_keys=True)
+        elif isinstance(value, JobState):
+            value = value.value
+        row[name] = value
+    return row

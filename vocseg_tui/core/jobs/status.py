@@ -1,0 +1,33 @@
+"""Reading jobs as a person should see them: an active job whose supervisor is gone is `lost`.
+
+Any reader (a screen's refresh timer, `vocseg-tui jobs`) may mark it, but only while the row is
+still active, so an end the supervisor wrote a moment earlier is never overwritten.
+"""
+
+from __future__ import annotations
+
+import time
+
+from vocseg_tui.core.jobs.backend import backend_for
+from vocseg_tui.core.jobs.registry import Job, Registry
+from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
+
+
+def refresh(registry: Registry, job: Job) -> Job:
+    """`job` with `lost` recorded if its supervisor vanished without writing an end."""
+    if not job.state.is_active:
+        return job
+    if backend_for(job, registry).state(job) is not JobState.LOST:
+        return job
+    registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
+                    failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)")
+    return registry.get(job.id)
+
+
+def list_jobs(registry: Registry) -> list[Job]:
+    """Every job, newest first, with vanished supervisors marked `lost`."""
+    return [refresh(registry, job) for job in registry.all_jobs()]
+
+
+def get_job(registry: Registry, job_id: int) -> Job:
+    return refresh(registry, registry.get(job_id))
