@@ -1,0 +1,170 @@
+"""Train a segmentor: mmseg's tools/train.py, command-line compatible, made safe to resume.
+
+    python tools/train.py CONFIG [--work-dir D] [--resume [CKPT]] [--amp]
+                                 [--cfg-options K=V ...] [--launcher none|pytorch|slurm]
+
+What differs from mmseg's own script, and why:
+- checkpoints load through vocseg_tui.workers.checkpoint_io's allow-list: on torch >= 2.6
+  mmseg's `--resume` dies with "Unsupported global ... HistoryBuffer" (STACK.md);
+- `--resume` takes an optional checkpoint; without one it resumes from the last *intact*
+  checkpoint found in the work dir, not only the `last_checkpoint` marker (which a crash can
+  leave behind, making mmengine silently start from scratch);
+- "stop after this epoch": when the file named by $VOCSEG_STOP_FILE exists, or SIGUSR1 arrived
+  (single process), the run saves a checkpoint at the end of the epoch, makes sure
+  `last_checkpoint` names it, validates as usual and exits with status 85 (0 under torchrun,
+  where the file named by $VOCSEG_STOPPED_MARKER says it stopped).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the vocseg_tui package beside tools/
+
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
+from vocseg_tui.core.jobs.resume_point import last_good_checkpoint
+from vocseg_tui.core.jobs.states import STOPPED_EXIT
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(description="Train a segmentor (mmseg-compatible)")
+    parser.add_argument("config", help="train config file path")
+    parser.add_argument("--work-dir", help="the dir to save logs and models")
+    parser.add_argument(
+        "--resume", nargs="?", const="auto", default=None, metavar="CKPT",
+        help="resume from CKPT, or (no value) from the last intact checkpoint in the work dir")
+    parser.add_argument("--amp", action="store_true", help="enable automatic-mixed-precision training")
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction,
+                        help="override config settings, key=value (mmengine syntax)")
+    parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
+    args = parser.parse_args(argv)
+    os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
+    return args
+
+
+class StopRequest:
+    """Set by SIGUSR1 or by the request file; checked at the end of every epoch."""
+
+    def __init__(self) -> None:
+        self.signalled = False
+        path = os.environ.get(STOP_FILE_ENV)
+        self.file = Path(path) if path else None
+
+    def install(self) -> None:
+        signal.signal(signal.SIGUSR1, self._on_signal)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.signalled = True
+
+    def requested(self) -> bool:
+        return self.signalled or bool(self.file and self.file.exists())
+
+
+def make_stop_hook(request: StopRequest) -> Any:
+    from mmengine.dist import broadcast, get_rank, is_distributed
+    from mmengine.hooks import Hook
+
+    class StopAfterEpochHook(Hook):
+        """Runs after CheckpointHook (priority LOWEST): the epoch's checkpoint is on disk."""
+
+        priority = "LOWEST"
+
+        def __init__(self) -> None:
+            self.stopped_after: int | None = None
+
+        def after_train_epoch(self, runner: Any) -> None:
+            import torch
+
+            flag = torch.tensor([1 if (get_rank() == 0 and request.requested()) else 0])
+            if is_distributed():
+                broadcast(flag, src=0)  # every rank stops at the same epoch, or DDP hangs
+            if not int(flag.item()):
+                return
+            epoch = runner.epoch + 1
+            checkpoint = Path(runner.work_dir) / f"epoch_{epoch}.pth"
+            if not checkpoint.is_file():
+                runner.save_checkpoint(runner.work_dir, checkpoint.name, by_epoch=True)
+            if get_rank() == 0:
+                write_text_atomic(Path(runner.work_dir) / "last_checkpoint", str(checkpoint))
+            runner.logger.info(f"stop requested: saved {checkpoint.name}; stopping after epoch {epoch}")
+            runner.train_loop.stop_training = True
+            self.stopped_after = epoch
+
+    return StopAfterEpochHook()
+
+
+def build_config(args: argparse.Namespace) -> Any:
+    from mmengine.config import Config
+    from mmengine.logging import print_log
+
+    cfg = Config.fromfile(args.config)
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get("work_dir", None) is None:
+        cfg.work_dir = os.path.join("./work_dirs", Path(args.config).stem)
+    if args.amp:
+        if cfg.optim_wrapper.type == "AmpOptimWrapper":
+            print_log("AMP training is already enabled in your config.", logger="current",
+                      level=logging.WARNING)
+        else:
+            assert cfg.optim_wrapper.type == "OptimWrapper", (
+                "`--amp` is only supported when the optimizer wrapper type is `OptimWrapper`")
+            cfg.optim_wrapper.type = "AmpOptimWrapper"
+            cfg.optim_wrapper.loss_scale = "dynamic"
+    if args.resume is not None:
+        checkpoint = args.resume
+        if checkpoint == "auto":
+            found = last_good_checkpoint(Path(cfg.work_dir))
+            checkpoint = str(found) if found else None
+            if checkpoint is None:
+                print_log(f"--resume: no intact checkpoint in {cfg.work_dir}; starting from scratch",
+                          logger="current", level=logging.WARNING)
+        elif not Path(checkpoint).is_file():
+            raise SystemExit(f"error: --resume {checkpoint}: no such checkpoint file")
+        if checkpoint is not None:
+            cfg.resume = True
+            cfg.load_from = checkpoint
+    return cfg
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    request = StopRequest()
+    request.install()
+
+    import mmseg.utils
+    from mmengine.runner import Runner
+    from mmseg.registry import RUNNERS
+
+    from vocseg_tui.workers.checkpoint_io import install_allowlist
+
+    mmseg.utils.register_all_modules(init_default_scope=False)
+    install_allowlist()
+    cfg = build_config(args)
+    runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
+    hook = make_stop_hook(request)
+    runner.register_hook(hook, priority="LOWEST")
+    runner.train()
+    if hook.stopped_after is None:
+        return 0
+    marker = os.environ.get(STOPPED_MARKER_ENV)
+    if marker and runner.rank == 0:
+        write_text_atomic(Path(marker), f"{hook.stopped_after}\n")
+    return 0 if args.launcher != "none" else STOPPED_EXIT
+
+
+if __name__ == "__main__":
+    sys.exit(main())
