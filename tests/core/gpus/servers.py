@@ -1,0 +1,58 @@
+"""Fake GPU servers for the tests: JSON descriptions read by the real FakeBackend.
+
+The eight-GPU server is a typical shared box: alice trains on 0 and 1, bob keeps a notebook's
+2 GiB on 2 at 0 % utilisation, 4 has fallen off the bus, 6 runs a job of this very test
+process (its real pid: psutil resolves the owner to us), and 3, 5, 7 are idle.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from vocseg_tui.core.gpus import FAKE_ENV
+
+A100 = {"name": "NVIDIA A100-SXM4-80GB", "memory_total_mib": 81920, "power_limit_w": 400}
+
+
+def gpu(index: int, used_mib: int, util: int, *, processes: list[dict[str, Any]] | None = None,
+        **extra: Any) -> dict[str, Any]:
+    return {**A100, "uuid": f"GPU-{index:08x}-1111-2222-3333-444455556666",
+            "memory_used_mib": used_mib, "gpu_util": util, "memory_util": util // 2,
+            "temperature_c": 30 + util // 3, "power_w": 60 + 2.5 * util,
+            "processes": processes or [], **extra}
+
+
+def eight_gpus() -> dict[str, Any]:
+    alice = {"user": "alice", "command": "python tools/train.py configs/deeplabv3.py --launcher pytorch"}
+    return {"driver": "550.54.15", "gpus": [
+        gpu(0, 71234, 97, processes=[{"pid": 41001, "gpu_memory_mib": 70800, **alice}]),
+        gpu(1, 71234, 95, processes=[{"pid": 41002, "gpu_memory_mib": 70800, **alice}]),
+        gpu(2, 2200, 0, processes=[{"pid": 52017, "gpu_memory_mib": 2100, "user": "bob",
+                                    "command": "python -m ipykernel_launcher -f kernel.json"}]),
+        gpu(3, 600, 0),
+        {**A100, "uuid": "GPU-00000004-1111-2222-3333-444455556666", "error": "GPU is lost"},
+        gpu(5, 4, 0),
+        gpu(6, 30720, 60, processes=[{"pid": os.getpid(), "gpu_memory_mib": 30700}]),
+        gpu(7, 4, 1),
+    ]}
+
+
+def write(path: Path, server: dict[str, Any]) -> Path:
+    """Write a description; bump the mtime so a backend that already read it sees the change."""
+    previous = path.stat().st_mtime if path.exists() else 0.0
+    path.write_text(json.dumps(server))
+    os.utime(path, (previous + 1, previous + 1))
+    return path
+
+
+@pytest.fixture
+def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """VOCSEG_FAKE_GPUS pointing at the eight-GPU server; rewrite the file to change it."""
+    path = write(tmp_path / "gpus.json", eight_gpus())
+    monkeypatch.setenv(FAKE_ENV, str(path))
+    return path
