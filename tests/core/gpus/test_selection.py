@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.gpus.servers import eight_gpus, gpu, write
+from tests.core.gpus.servers import gpu, write
 from vocseg_tui.core.gpus import (
     GpuMonitor,
     Inventory,
