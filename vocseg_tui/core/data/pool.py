@@ -1,0 +1,47 @@
+"""Run batches of file work on all cores, with progress and cancel between batches.
+
+Spawned processes, not forked ones: forking a process that runs UI threads can deadlock. A small
+job runs in-process, where starting a pool would cost more than the work itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import TypeVar
+
+from vocseg_tui.core.data.progress import CancelToken
+
+T = TypeVar("T")
+R = TypeVar("R")
+IN_PROCESS_BELOW = 96
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_batches(func: Callable[[list[T]], R], items: list[T], *, jobs: int | None, batch: int,
+                cancel: CancelToken) -> Iterator[tuple[list[T], R]]:
+    """Yield (batch, func(batch)) as batches finish, in any order."""
+    batches = [items[i:i + batch] for i in range(0, len(items), batch)]
+    jobs = max(1, jobs or default_jobs())
+    if jobs == 1 or len(items) < IN_PROCESS_BELOW:
+        for part in batches:
+            cancel.check()
+            yield part, func(part)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=context) as pool:
+        pending: dict[Future[R], list[T]] = {pool.submit(func, part): part for part in batches}
+        try:
+            while pending:
+                finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                cancel.check()
+                for future in finished:
+                    yield pending.pop(future), future.result()
+        finally:
+            for future in pending:
+                future.cancel()
