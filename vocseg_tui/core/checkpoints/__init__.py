@@ -1,0 +1,18 @@
+"""Checkpoints: discovery of runs, validation mIoU per checkpoint, integrity, deletion rules.
+
+Used by the Checkpoints screen, `vocseg-tui ckpts`, the demo and resume (which never pick a
+checkpoint that fails the integrity check).
+"""
+
+from vocseg_tui.core.checkpoints.delete import confirmation_prompts, confirmations_needed, delete_checkpoint
+from vocseg_tui.core.checkpoints.discovery import discover_runs, find_checkpoint, find_config_dump, scan_run
+from vocseg_tui.core.checkpoints.errors import CheckpointError, ConfirmationRequired
+from vocseg_tui.core.checkpoints.integrity import Integrity, check_integrity
+from vocseg_tui.core.checkpoints.metrics import validation_miou
+from vocseg_tui.core.checkpoints.model import Checkpoint, Run
+
+__all__ = [
+    "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "check_integrity",
+    "confirmation_prompts", "confirmations_needed", "delete_checkpoint", "discover_runs",
+    "find_checkpoint", "find_config_dump", "scan_run", "validation_miou",
+]
