@@ -27,7 +27,13 @@ class NvmlUnavailable(GpuBackendError):
 
 
 class GpuQueryError(Exception):
-    """One GPU failed its query; the others are still readable. Carries the row's text."""
+    """One GPU failed its query; the others are still readable. Carries the row's text and
+    whatever identity of the GPU was known before it failed."""
+
+    def __init__(self, message: str, *, name: str = "?", uuid: str = "") -> None:
+        super().__init__(message)
+        self.name = name
+        self.uuid = uuid
 
 
 class GpuBackend(Protocol):

@@ -54,7 +54,8 @@ class FakeBackend:
     def read(self, index: int) -> GpuInfo:
         spec = self._data["gpus"][index]
         if spec.get("error"):
-            raise GpuQueryError(str(spec["error"]))
+            raise GpuQueryError(str(spec["error"]), name=str(spec.get("name", "?")),
+                                uuid=str(spec.get("uuid", "")))
         tick = self._tick.get(index, 0)
         self._tick[index] = tick + 1
 

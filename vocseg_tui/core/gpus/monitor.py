@@ -93,7 +93,7 @@ class GpuMonitor:
         try:
             gpu = backend.read(index)
         except GpuQueryError as exc:
-            return GpuInfo.failed(index, str(exc))
+            return GpuInfo.failed(index, str(exc), name=exc.name, uuid=exc.uuid)
         return gpu.with_processes(tuple(self._with_owner(p) for p in gpu.processes))
 
     def _with_owner(self, process: GpuProcess) -> GpuProcess:

@@ -69,8 +69,9 @@ class NvmlBackend:
                 processes=self._processes(handle),
             )
         except nvml.NVMLError as exc:
-            self._static.pop(index, None)  # a GPU that comes back gets a fresh handle
-            raise GpuQueryError(f"query failed: {exc}") from exc
+            known = self._static.pop(index, None)  # a GPU that comes back gets a fresh handle
+            raise GpuQueryError(f"query failed: {exc}", name=known[1] if known else "?",
+                                uuid=known[2] if known else "") from exc
 
     def _static_facts(self, index: int) -> tuple[Any, str, str, int, str]:
         if index not in self._static:

@@ -1,14 +1,261 @@
-"""The GPUs screen (placeholder until its issue lands: it says what will be here)."""
+"""The GPUs screen: a live view of a shared server, a free-GPU pick, and CPU when there are none.
+
+A timer asks for a refresh about once a second; the refresh runs in a thread worker (NVML
+calls block) and posts the snapshot back, so the UI thread only redraws. The timer is paused
+while the screen is hidden. Confirming sets `app.device_choice`, which the Recipe screen's
+scaled LR and the launch follow.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.markup import escape
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.gpus import (
+    DEFAULT_MIN_FREE_GIB,
+    GpuHistory,
+    GpuMonitor,
+    Inventory,
+    PickRules,
+    auto_pick,
+    to_device_choice,
+    toggle,
+)
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.gpu_detail import GpuDetail
+from vocseg_tui.tui.widgets.gpu_table import GpuTable
+
+REFRESH_S = 1.0
 
 
-class GPUsScreen(PlannedScreen):
+@dataclass
+class Refreshed(Message):
+    """A refresh finished: the snapshot, or the error that stopped it."""
+
+    inventory: Inventory | None
+    error: VocsegError | None = None
+
+
+class GPUsScreen(AreaScreen):
     MODE = "gpus"
-    PLANNED = (
-        "every GPU's memory, utilisation, temperature and processes (with owners), live",
-        'toggle GPUs or auto-pick N free ones; CPU when there are none',
-        "the choice flows into the recipe's scaled LR and the launch",
-    )
+    CSS_PATH = "gpus.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("space", "toggle_gpu", "Toggle"),
+        Binding("a", "auto_pick", "Auto-pick"),
+        Binding("plus,equals_sign", "count(1)", "Auto-pick one more", key_display="+", show=False),
+        Binding("minus", "count(-1)", "Auto-pick one fewer", key_display="-", show=False),
+        Binding("right_square_bracket", "min_free(2)", "Need 2 GiB more free", key_display="]",
+                show=False),
+        Binding("left_square_bracket", "min_free(-2)", "Need 2 GiB less free", key_display="[",
+                show=False),
+        Binding("enter", "confirm", "Use selection", priority=True),
+        Binding("c", "use_cpu", "Use CPU"),
+        Binding("r", "refresh", "Refresh"),
+    ]
+
+    selected: reactive[frozenset[int]] = reactive(frozenset, init=False)
+    pick_count: reactive[int] = reactive(1, init=False)
+    min_free_gib: reactive[float] = reactive(DEFAULT_MIN_FREE_GIB, init=False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.monitor = GpuMonitor()
+        self.history = GpuHistory()
+        self.inventory: Inventory | None = None
+        self.refreshes = 0
+        self._in_flight = False
+        self._timer: Timer | None = None
+
+    @property
+    def rules(self) -> PickRules:
+        return PickRules(min_free_gib=self.min_free_gib)
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Looking at the GPUs…", id="gpu-status")
+        yield GpuTable()
+        yield Static("", id="gpu-choice")
+        yield GpuDetail(id="gpu-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        choice = self.app.device_choice  # type: ignore[attr-defined]
+        self.set_reactive(GPUsScreen.selected, frozenset(choice.indices))
+        self.set_reactive(GPUsScreen.pick_count, max(1, len(choice.indices)))
+        self.watch(self.app, "device_choice", lambda _: self._show_choice(), init=False)
+        self._timer = self.set_interval(REFRESH_S, self.action_refresh)
+        self.action_refresh()
+
+    def on_unmount(self) -> None:
+        self.monitor.close()
+
+    def on_screen_suspend(self) -> None:
+        if self._timer is not None:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None:
+            self._timer.resume()
+            self.action_refresh()
+
+    @property
+    def polling(self) -> bool:
+        """True while the screen is shown and its refresh timer runs."""
+        return self._timer is not None and self._timer._active.is_set()
+
+    # Refreshing -----------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        if not self._in_flight:  # a slow driver must not pile up threads
+            self._in_flight = True
+            self._refresh_in_thread()
+
+    @work(thread=True, exclusive=True, group="gpus-refresh", exit_on_error=False)
+    def _refresh_in_thread(self) -> None:
+        try:
+            self.post_message(Refreshed(self.monitor.refresh()))
+        except VocsegError as error:
+            self.post_message(Refreshed(None, error))
+        except Exception as error:  # a driver bug must not leave the screen frozen
+            self.post_message(Refreshed(None, VocsegError(f"GPU query failed: {error}",
+                                                          "press r to try again")))
+
+    def on_refreshed(self, message: Refreshed) -> None:
+        self._in_flight = False
+        self.refreshes += 1
+        if message.error is not None:
+            self.notify(f"{message.error.message}\n{message.error.hint}", severity="error",
+                        title="GPUs")
+            return
+        inventory = message.inventory
+        assert inventory is not None
+        self.inventory = inventory
+        self.history.add(inventory)
+        if inventory.cpu_only and not self.app.device_choice.is_cpu:  # type: ignore[attr-defined]
+            self.app.device_choice = DeviceChoice.cpu()  # type: ignore[attr-defined]
+            self.notify("No GPUs are visible any more: training will run on CPU.", severity="warning")
+        self._show_all()
+
+    # Drawing ---------------------------------------------------------------------------------
+
+    def _show_all(self) -> None:
+        inventory = self.inventory
+        if inventory is None:
+            return
+        status = self.query_one("#gpu-status", Static)
+        table = self.query_one(GpuTable)
+        detail = self.query_one(GpuDetail)
+        cpu_only = inventory.cpu_only
+        table.display = detail.display = not cpu_only
+        self.set_class(cpu_only, "-cpu-only")
+        if cpu_only:
+            reason = inventory.cpu_only_reason or "CPU only: this machine has no GPUs"
+            status.update(f"[b]{escape(reason)}.[/b]\nTraining runs on CPU; everything else works as usual.")
+        else:
+            fake = "  [reverse] FAKE GPUs (VOCSEG_FAKE_GPUS) [/]" if inventory.source == "fake" else ""
+            status.update(f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · updated every {REFRESH_S:g} s{fake}")
+            table.show(inventory, self.selected, self.history, self.rules)
+            self._show_detail()
+        self._show_choice()
+
+    def _show_detail(self) -> None:
+        if self.inventory is None:
+            return
+        index = self.query_one(GpuTable).highlighted_index
+        gpu = None if index is None else self.inventory.by_index(index)
+        self.query_one(GpuDetail).show(gpu, self.history, self.inventory.me)
+
+    def _show_choice(self) -> None:
+        current: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        line = f"training on [b]{current.label()}[/b]"
+        if self.inventory is not None and not self.inventory.cpu_only:
+            picked = ",".join(map(str, sorted(self.selected))) or "none (CPU)"
+            pending = "" if tuple(sorted(self.selected)) == current.indices else " (enter to use)"
+            line = (f"Selected [b]{picked}[/b]{pending} · auto-pick [b]{self.pick_count}[/b] (+/-) "
+                    f"with ≥ [b]{self.min_free_gib:g}[/b] GiB free (\\[ ]) · {line}")
+        self.query_one("#gpu-choice", Static).update(line)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "gpu-table":
+            self._show_detail()
+
+    def watch_selected(self) -> None:
+        self._show_all()
+
+    def watch_pick_count(self) -> None:
+        self._show_choice()
+
+    def watch_min_free_gib(self) -> None:
+        self._show_all()
+
+    # Actions ---------------------------------------------------------------------------------
+
+    def _gpus_or_warn(self) -> Inventory | None:
+        if self.inventory is None or self.inventory.cpu_only:
+            self.notify("CPU only: there are no GPUs to choose.", severity="warning")
+            return None
+        return self.inventory
+
+    def action_toggle_gpu(self) -> None:
+        inventory = self._gpus_or_warn()
+        index = self.query_one(GpuTable).highlighted_index
+        if inventory is None or index is None:
+            return
+        try:
+            self.selected = toggle(self.selected, inventory, index)
+        except VocsegError as error:
+            self.notify(f"{error.message}\n{error.hint}", severity="error")
+            return
+        gpu = inventory.by_index(index)
+        others = gpu.other_users(inventory.me) if gpu else ()
+        if index in self.selected and others:
+            self.notify(f"GPU {index} is in use by {', '.join(others)}: your job may run out of "
+                        "memory or slow theirs.", severity="warning")
+
+    def action_auto_pick(self) -> None:
+        inventory = self._gpus_or_warn()
+        if inventory is None:
+            return
+        try:
+            self.selected = frozenset(auto_pick(inventory, self.pick_count, self.rules))
+        except VocsegError as error:
+            self.notify(f"{error.message}\n{error.hint}", severity="warning", timeout=8)
+            return
+        self.notify(f"Picked GPU {','.join(map(str, sorted(self.selected)))}: enter to use them.")
+
+    def action_count(self, step: int) -> None:
+        limit = len(self.inventory.gpus) if self.inventory and self.inventory.gpus else 1
+        self.pick_count = min(limit, max(1, self.pick_count + step))
+
+    def action_min_free(self, step: float) -> None:
+        self.min_free_gib = max(0.0, self.min_free_gib + step)
+
+    def action_confirm(self) -> None:
+        if self.inventory is None:
+            return
+        try:
+            choice = to_device_choice(self.inventory, self.selected)
+        except VocsegError as error:
+            self.notify(f"{error.message}\n{error.hint}", severity="error")
+            return
+        self.app.device_choice = choice  # type: ignore[attr-defined]
+        if choice.is_cpu:
+            self.notify("Training will run on CPU.")
+        else:
+            self.notify(f"Training will use {choice.label()} "
+                        f"(CUDA_VISIBLE_DEVICES={choice.environment()['CUDA_VISIBLE_DEVICES']}).")
+
+    def action_use_cpu(self) -> None:
+        self.selected = frozenset()
+        self.app.device_choice = DeviceChoice.cpu()  # type: ignore[attr-defined]
+        self.notify("Training will run on CPU.")

@@ -1,0 +1,63 @@
+"""The highlighted GPU up close: identity, the last minute as sparklines, its processes."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.markup import escape
+from textual.widgets import DataTable, Sparkline, Static
+
+from vocseg_tui.core.gpus import MIB, GpuHistory, GpuInfo
+
+
+class GpuDetail(Horizontal):
+    """Processes (pid, owner, GPU memory, command) on the left; facts and history on the right."""
+
+    def compose(self) -> ComposeResult:
+        yield DataTable(id="gpu-processes", cursor_type="row", show_cursor=False)
+        with Vertical(id="gpu-facts"):
+            yield Static("", id="gpu-facts-text")
+            yield Static("util", classes="spark-label", id="gpu-util-label")
+            yield Sparkline([], id="gpu-util-spark")
+            yield Static("memory", classes="spark-label", id="gpu-mem-label")
+            yield Sparkline([], id="gpu-mem-spark")
+
+    def on_mount(self) -> None:
+        table: DataTable[str] = self.query_one("#gpu-processes", DataTable)
+        table.add_columns("pid", "user", "GPU MiB", "command")
+
+    def show(self, gpu: GpuInfo | None, history: GpuHistory, me: str) -> None:
+        table: DataTable[str] = self.query_one("#gpu-processes", DataTable)
+        table.clear()
+        facts = self.query_one("#gpu-facts-text", Static)
+        if gpu is None:
+            facts.update("")
+            return
+        for proc in sorted(gpu.processes, key=lambda p: -(p.gpu_memory or 0)):
+            user = proc.user or "?"
+            table.add_row(str(proc.pid), f"{user} (you)" if proc.is_mine(me) else user,
+                          "?" if proc.gpu_memory is None else str(proc.gpu_memory // MIB),
+                          (proc.command or "?")[:200])
+        table.border_title = f"GPU {gpu.index}: {len(gpu.processes)} process(es)"
+        if not gpu.ok:
+            facts.update(f"[b]GPU {gpu.index}[/b] {gpu.uuid}\n[red]{escape(gpu.error or '')}[/red]\n"
+                         "check it with nvidia-smi; the other GPUs still work")
+        else:
+            mem_util = "-" if gpu.memory_util is None else f"{gpu.memory_util}%"
+            limit = f" / {gpu.power_limit:.0f} W" if gpu.power_limit else ""
+            power = "-" if gpu.power is None else f"{gpu.power:.0f} W{limit}"
+            facts.update(f"[b]{escape(gpu.name)}[/b]\n{gpu.uuid}\nbus {gpu.pci_bus_id}  mem busy {mem_util}\n"
+                         f"power {power}")
+        key = gpu.uuid or str(gpu.index)
+        util, memory = history.util(key), history.memory(key)
+        self.query_one("#gpu-util-spark", Sparkline).data = util
+        self.query_one("#gpu-mem-spark", Sparkline).data = memory
+        self.query_one("#gpu-util-label", Static).update(_range("util", util))
+        self.query_one("#gpu-mem-label", Static).update(_range("memory", memory))
+
+
+def _range(what: str, values: list[float]) -> str:
+    """The sparkline scales to its own min..max, so say what that range is."""
+    if not values:
+        return what
+    return f"{what} {min(values):.0f}-{max(values):.0f}% over {len(values)} s"
