@@ -24,6 +24,7 @@ from vocseg_tui.core.data.stream import GrowingFile
 CHUNK = 1 << 20
 RETRIES_PER_MIRROR = 3
 TIMEOUT_S = 30.0
+RETRY_DELAY_S = 0.2
 
 
 @dataclass
@@ -69,7 +70,7 @@ def _transfer(url: str, growing: GrowingFile, meter: RateMeter, cancel: CancelTo
         with open(growing.path, "ab") as out:
             while True:
                 cancel.check()
-                data = response.read(CHUNK)
+                data = response.read1(CHUNK)
                 if not data:
                     break
                 if skip:
@@ -102,9 +103,9 @@ def download(spec: ArchiveSpec, growing: GrowingFile, meter: RateMeter, cancel: 
                 break  # a 404 will not heal by retrying
             except (OSError, http.client.HTTPException, DataError) as exc:
                 report.failures.append(f"{url}: {exc}")
-                if isinstance(exc, DataError) and not isinstance(exc, ConnectionError):
-                    break
-                time.sleep(min(2.0, 0.2 * 2**attempt))
+                if isinstance(exc, DataError):
+                    break  # the mirror serves a different file
+                time.sleep(min(2.0, RETRY_DELAY_S * 2**attempt))
     raise DataError(
         f"could not download {spec.filename}: " + "; ".join(report.failures[-3:]),
         f"check the network, or pass --{spec.key}-url URL (or VOCSEG_{spec.key.upper()}_URL) "

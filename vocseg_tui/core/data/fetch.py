@@ -19,7 +19,7 @@ from pathlib import Path
 from vocseg_tui.core.data.archives import ArchiveSpec
 from vocseg_tui.core.data.download import download
 from vocseg_tui.core.data.errors import ChecksumError, DataError, UnsafeArchiveError
-from vocseg_tui.core.data.extract import STAGING, extract_stream, promote, staging_dir
+from vocseg_tui.core.data.extract import extract_stream, promote, staging_dir
 from vocseg_tui.core.data.progress import CancelToken, EventFn, RateMeter, StepState
 from vocseg_tui.core.data.stream import GrowingFile, HashingReader
 
@@ -43,6 +43,12 @@ def fetch(spec: ArchiveSpec, data_root: Path, *, allow_download: bool, emit: Eve
             if not later:
                 raise wrong.error from None
             mirrors = later
+
+
+def _discard(staged: Path) -> None:
+    shutil.rmtree(staged, ignore_errors=True)
+    with contextlib.suppress(OSError):
+        staged.parent.rmdir()  # the staging root, once nothing else is staged there
 
 
 class _WrongMirror(Exception):
@@ -99,14 +105,14 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
         own.cancel()
         if worker:
             worker.join()
-        shutil.rmtree(staged, ignore_errors=True)
+        _discard(staged)
         raise
     if worker:
         worker.join()
     report = fetched.get("report")
     url = getattr(report, "url", str(path))
     if spec.md5 and digest != spec.md5:
-        shutil.rmtree(staged, ignore_errors=True)
+        _discard(staged)
         flag = f"--{spec.key}-md5"
         if local:
             raise ChecksumError(
@@ -121,19 +127,17 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
             f"{flag} for a private mirror",
         ))
     if bad_tar is not None:
-        shutil.rmtree(staged, ignore_errors=True)
+        _discard(staged)
         raise DataError(f"{spec.filename} is not a readable tar archive: {bad_tar}",
                         "delete it and download it again")
     if not (staged / spec.top).is_dir():
-        shutil.rmtree(staged, ignore_errors=True)
+        _discard(staged)
         raise DataError(f"{spec.filename} holds no {spec.top}/ folder",
                         f"is this the right archive? check --{spec.key}-url")
     if not local:
         os.replace(path, spec.path(data_root))
     promote(staged, data_root)
-    shutil.rmtree(staged, ignore_errors=True)
-    with contextlib.suppress(OSError):
-        (data_root / STAGING).rmdir()
+    _discard(staged)
     extract_meter.update(reader.offset, force=True, items=count)
     done = f"{count:,} files from {'local archive' if local else url}"
     emit(StepState(step, "done", done))
