@@ -1,0 +1,88 @@
+"""Load any mmengine config in a child process and print it resolved, as one JSON object.
+
+`python -m vocseg_tui.workers.config_loader CONFIG [--build] [--base NAME]`
+
+The UI and CLI never import mmengine; they run this and read stdout. With `--build` it also
+builds the model and the training dataloader on CPU and loads one batch (run it in the
+project folder: data paths in configs are relative), which proves a config trains before a
+GPU is spent on it. Every failure is reported as `{"ok": false, "error": ...}`, exit 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import traceback
+from typing import Any
+
+
+def _last_line(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return text.splitlines()[-1][:500] if text else type(exc).__name__
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    return repr(value)
+
+
+def load(path: str) -> Any:
+    from mmengine.config import Config
+
+    return Config.fromfile(path)
+
+
+def build(cfg: Any) -> dict[str, Any]:
+    """Build the model and the train dataloader on CPU; load one batch."""
+    from mmengine.registry import init_default_scope
+    from mmengine.runner import Runner
+    from mmseg.registry import MODELS
+    from mmseg.utils import register_all_modules
+
+    register_all_modules()
+    init_default_scope("mmseg")
+    model = MODELS.build(cfg.model)
+    params = sum(p.numel() for p in model.parameters())
+    loader = Runner.build_dataloader(cfg.train_dataloader, seed=0)
+    batch = next(iter(loader))
+    return {
+        "model": type(model).__name__,
+        "backbone": type(model.backbone).__name__,
+        "parameters": int(params),
+        "dataset_size": len(loader.dataset),
+        "iters_per_epoch": len(loader),
+        "batch_images": len(batch["inputs"]),
+        "sampler": type(loader.sampler).__name__,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config")
+    parser.add_argument("--build", action="store_true")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    result: dict[str, Any] = {"ok": True}
+    try:
+        cfg = load(args.config)
+        result["config"] = _jsonable(cfg.to_dict())
+        if args.build:
+            result["build"] = build(cfg)
+    except Exception as exc:
+        result = {"ok": False, "error": _last_line(exc), "stage": "build" if "config" in result else "load"}
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
