@@ -190,7 +190,8 @@ def _weights(ctx: Context) -> Iterator[Finding]:
     backbone = ctx.get("model.backbone", {}) or {}
     btype = str(backbone.get("type", ""))
     model_weights = ctx.get("model.pretrained")
-    init: Mapping[str, Any] = backbone.get("init_cfg") if isinstance(backbone.get("init_cfg"), Mapping) else {}
+    raw_init = backbone.get("init_cfg")
+    init: Mapping[str, Any] = raw_init if isinstance(raw_init, Mapping) else {}
     init_weights = init.get("checkpoint") if init.get("type") == "Pretrained" else None
     if model_weights and (init_weights or backbone.get("pretrained")):
         yield Finding("pretrained-twice", "error", "pretrained weights are set twice",
