@@ -1,0 +1,236 @@
+"""The job supervisor: waits in the queue, runs the training as its child, records the end.
+
+    python -m vocseg_tui.workers.supervisor --job ID --registry PATH [--tee]
+
+Started by a launch back end detached from any terminal (its own session, stdin /dev/null,
+output to the job log), so it outlives the TUI or CLI that started it, SIGHUP of the SSH
+session (ignored here too) and a dying tmux server. It never imports torch: it is small and
+cheap, and the training runs in its own process group so stop signals reach every rank
+(torchrun's agent and its workers) and nothing else.
+
+It is the only writer of its job's row after launch: pid and start time of itself and of the
+training, `running`, then the exit code or signal, the end time, the state and a one-line
+failure summary. A failure worth retrying (killed, NCCL timeout) starts a resumed attempt
+while retries are left. Stop requests arrive as files (see JobPaths) or SIGTERM/SIGINT to the
+supervisor; they are forwarded as SIGINT to the training's process group, then SIGTERM, then
+SIGKILL after timeouts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Any
+
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.command import train_command
+from vocseg_tui.core.jobs.errors import JobError
+from vocseg_tui.core.jobs.failure import summarize, worth_retrying
+from vocseg_tui.core.jobs.launch import environment_for, resume, retries_left
+from vocseg_tui.core.jobs.procs import start_time
+from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
+from vocseg_tui.core.jobs.registry import Job, Registry
+from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+
+POLL_S = 0.5
+QUEUE_POLL_S = float(os.environ.get("VOCSEG_QUEUE_POLL_S", "2.0"))
+STOP_TIMEOUTS_S = (float(os.environ.get("VOCSEG_SIGINT_TIMEOUT_S", "30")),
+                   float(os.environ.get("VOCSEG_SIGTERM_TIMEOUT_S", "15")))
+"""How long the training gets after SIGINT, then after SIGTERM, before SIGKILL."""
+
+
+class Supervisor:
+    def __init__(self, registry: Registry, job: Job, tee: bool) -> None:
+        self.registry = registry
+        self.job = job
+        self.tee = tee
+        self.paths = job.paths
+        self.signalled_stop = False
+        self._console_ok = tee
+
+    # --- output -------------------------------------------------------------------------
+    def say(self, message: str) -> None:
+        line = f"[vocseg supervisor {time.strftime('%Y-%m-%d %H:%M:%S')}] job {self.job.id}: {message}\n"
+        if self.tee:
+            with open(self.paths.log, "a", encoding="utf-8") as log:
+                log.write(line)
+        self._console(line.encode())
+        if not self.tee:
+            sys.stdout.flush()
+
+    def _console(self, data: bytes) -> None:
+        """In tee mode the console is the tmux pane; when tmux dies, writing fails: go on."""
+        if not self._console_ok and self.tee:
+            return
+        try:
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        except (OSError, ValueError):
+            self._console_ok = False
+
+    def _pump(self, pipe: IO[bytes]) -> None:
+        with open(self.paths.log, "ab", buffering=0) as log:
+            while chunk := os.read(pipe.fileno(), 65536):
+                log.write(chunk)
+                self._console(chunk)
+
+    # --- stop requests ------------------------------------------------------------------
+    def on_signal(self, signum: int, frame: Any) -> None:
+        self.signalled_stop = True
+
+    def stop_requested(self) -> bool:
+        return self.signalled_stop or self.paths.stop_request.exists()
+
+    # --- queue --------------------------------------------------------------------------
+    def wait_in_queue(self) -> bool:
+        """Wait until the queue rule allows a start; False if stopped while waiting."""
+        rule = QueueRule.from_json(self.job.queue) if self.job.queue else QueueRule()
+        window = StableWindow(rule.stable_s if (rule.gpus or rule.count) else 0.0)
+        shown = None
+        while True:
+            if self.stop_requested():
+                return False
+            with self._queue_lock():
+                decision = decide(rule, self.job, self.registry)
+                if window.update(decision):
+                    self._start_training(decision.gpus if (rule.gpus or rule.count) else None)
+                    return True
+            waiting = decision.waiting_for or f"{rule.describe()} to stay free for {rule.stable_s:g}s"
+            if waiting != shown:
+                self.registry.update(self.job.id, waiting_for=waiting)
+                self.say(f"queued: waiting for {waiting}")
+                shown = waiting
+            time.sleep(QUEUE_POLL_S)
+
+    @contextlib.contextmanager
+    def _queue_lock(self) -> Any:
+        """Deciding and starting is atomic across supervisors: two never grab the same GPU."""
+        with open(self.registry.path.parent / "queue.lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # --- training -----------------------------------------------------------------------
+    def _start_training(self, gpus: tuple[int, ...] | None) -> None:
+        job = self.job
+        if gpus is not None:
+            job.gpus = list(gpus)
+            job.env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
+            job.env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
+        if int(job.options.get("nproc", 1)) > 1:  # a master port that is free now
+            job.command = train_command(job.config, job.work_dir, job.options, job.resume_from)
+        self.say("starting: " + " ".join(job.command))
+        output: Any = subprocess.PIPE if self.tee else open(self.paths.log, "ab")  # noqa: SIM115
+        try:
+            self.process = subprocess.Popen(
+                job.command, cwd=job.cwd, env=environment_for(job), stdin=subprocess.DEVNULL,
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+        finally:
+            if not self.tee:
+                output.close()
+        pid = self.process.pid
+        self.registry.update(job.id, state=JobState.RUNNING, started_at=time.time(), train_pid=pid,
+                             train_started=start_time(pid), gpus=job.gpus, env=job.env,
+                             command=job.command, waiting_for="")
+        if self.tee and self.process.stdout is not None:
+            self.pump = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
+            self.pump.start()
+
+    def watch(self) -> int:
+        """Wait for the training to end, forwarding a stop request; its returncode."""
+        escalation = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+        deadline: float | None = None
+        while True:
+            try:
+                return self.process.wait(timeout=POLL_S)
+            except subprocess.TimeoutExpired:
+                pass
+            now = time.monotonic()
+            if self.stop_requested() and (deadline is None or now >= deadline) and escalation:
+                sent = escalation.pop(0)
+                self.say(f"stop requested: sending {sent.name} to the training's process group")
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, sent)
+                timeouts = STOP_TIMEOUTS_S
+                deadline = now + (timeouts[0] if sent == signal.SIGINT else timeouts[1])
+
+    def finish(self, returncode: int | None) -> JobState:
+        signal_number = -returncode if returncode is not None and returncode < 0 else None
+        exit_code = 128 + signal_number if signal_number else returncode
+        kind, failure = "", ""
+        if returncode == STOPPED_EXIT or (returncode == 0 and self.paths.stopped_marker.exists()):
+            state = JobState.STOPPED
+        elif returncode == 0:
+            state = JobState.SUCCEEDED
+        elif self.stop_requested():
+            state = JobState.STOPPED
+        elif returncode is None:
+            state = JobState.STOPPED  # stopped while queued: nothing ran
+        else:
+            state = JobState.FAILED
+            kind, failure = summarize(self.paths.log, exit_code)
+        if getattr(self, "pump", None) is not None:
+            self.pump.join(timeout=5)
+        if exit_code is not None:
+            write_text_atomic(self.paths.exit_code, f"{exit_code}\n")
+        self.registry.update(self.job.id, state=state, exit_code=exit_code, signal=signal_number,
+                             ended_at=time.time(), failure=failure, waiting_for="")
+        self.say(f"finished: {state.value}" + (f" (exit code {exit_code})" if exit_code is not None else "")
+                 + (f": {failure}" if failure else ""))
+        if state is JobState.FAILED:
+            self.maybe_retry(kind, signal_number)
+        return state
+
+    def maybe_retry(self, kind: str, signal_number: int | None) -> None:
+        job = self.registry.get(self.job.id)
+        if retries_left(job) <= 0:
+            return
+        if not worth_retrying(kind, signal_number):
+            self.say(f"not retrying: this failure ({kind}) would happen again")
+            return
+        try:
+            child = resume(job.id, self.registry, retry=True)
+        except JobError as error:
+            self.say(f"cannot retry: {error}")
+            return
+        self.say(f"retrying as job {child.id} (attempt {child.attempt}) from {child.resume_from}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--job", type=int, required=True)
+    parser.add_argument("--registry", type=Path, required=True)
+    parser.add_argument("--tee", action="store_true", help="also copy the output to the console (tmux)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SSH session or tmux going away is no reason
+    registry = Registry(args.registry)
+    job = registry.get(args.job)
+    me = os.getpid()
+    registry.update(job.id, supervisor_pid=me, supervisor_started=start_time(me))
+    supervisor = Supervisor(registry, job, args.tee)
+    signal.signal(signal.SIGTERM, supervisor.on_signal)
+    signal.signal(signal.SIGINT, supervisor.on_signal)
+    try:
+        if not supervisor.wait_in_queue():
+            supervisor.finish(None)
+            return 0
+        supervisor.finish(supervisor.watch())
+    except Exception as error:  # record it: a supervisor must never leave a job `running`
+        registry.update(job.id, state=JobState.FAILED, ended_at=time.time(),
+                        failure=f"supervisor error: {type(error).__name__}: {error}")
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
