@@ -1,0 +1,143 @@
+"""The UI side of the inference worker: spawn it once, send requests, read progress and results.
+
+The worker (`python -m vocseg_tui.workers.inference`) is a child process that imports torch and
+mmseg and keeps the last model loaded, so a second demo on the same checkpoint costs only the
+forward pass. It speaks JSON lines: one request per line on its stdin; progress lines and one
+final `done` line per request on its stdout. Its stderr (mmengine's chatter, warnings) goes to
+a log file in the state dir, so a crash can be explained without a pipe filling up.
+
+`DemoClient.run` blocks until the result: the TUI calls it from a thread worker, the CLI
+directly. Requests are serialised by a lock; the worker exits when its stdin closes, so it
+never outlives the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from vocseg_tui.core.demo.request import DemoError, DemoRequest
+from vocseg_tui.core.project import state_dir
+
+WORKER_MODULE = "vocseg_tui.workers.inference"
+_PACKAGE_PARENT = str(Path(__file__).resolve().parents[3])
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What a finished demo produced."""
+
+    out: Path
+    legend: list[dict[str, Any]]
+    """Classes present, most pixels first: index, name, color, pixels, share."""
+    image_size: tuple[int, int]
+    """(width, height) of the photo; the PNG is this wide and legend_height taller."""
+    legend_height: int
+    seconds: float
+    """Wall time inside the worker for this request."""
+    reused_model: bool
+    """True when the model was already loaded (a warm demo)."""
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class DemoClient:
+    """One long-lived inference worker process, started on first use."""
+
+    def __init__(self, python: str = sys.executable) -> None:
+        self._python = python
+        self._process: subprocess.Popen[str] | None = None
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self.log_path = state_dir() / "demo-worker.log"
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def _start(self) -> subprocess.Popen[str]:
+        if self._process is not None and self._process.poll() is None:
+            return self._process
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+            p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
+        with open(self.log_path, "w", encoding="utf-8") as log:
+            self._process = subprocess.Popen(
+                [self._python, "-m", WORKER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=log, text=True, bufsize=1, env=env, close_fds=True,
+            )
+        return self._process
+
+    def run(self, request: DemoRequest, on_progress: Callable[[str], None] | None = None) -> DemoResult:
+        """Run one demo; raises DemoError with the worker's message when it fails."""
+        with self._lock:
+            process = self._start()
+            self._next_id += 1
+            message = {"id": self._next_id, "op": "demo", **request.to_json()}
+            assert process.stdin is not None and process.stdout is not None
+            try:
+                process.stdin.write(json.dumps(message) + "\n")
+                process.stdin.flush()
+            except (BrokenPipeError, OSError):
+                raise self._died() from None
+            return self._read_until_done(process.stdout, self._next_id, on_progress)
+
+    def _read_until_done(self, stdout: IO[str], request_id: int,
+                         on_progress: Callable[[str], None] | None) -> DemoResult:
+        while True:
+            line = stdout.readline()
+            if not line:
+                raise self._died()
+            try:
+                reply = json.loads(line)
+            except ValueError:
+                continue  # not ours (the worker routes prints to stderr, but be lenient)
+            if reply.get("id") != request_id:
+                continue
+            if reply.get("event") == "progress":
+                if on_progress is not None:
+                    on_progress(str(reply.get("stage", "")))
+                continue
+            if not reply.get("ok"):
+                raise DemoError(str(reply.get("message", "the demo failed")), str(reply.get("hint", "")))
+            return DemoResult(
+                out=Path(reply["out"]), legend=list(reply["legend"]),
+                image_size=(int(reply["image_size"][0]), int(reply["image_size"][1])),
+                legend_height=int(reply["legend_height"]), seconds=float(reply["seconds"]),
+                reused_model=bool(reply["reused_model"]), timings=dict(reply.get("timings", {})),
+            )
+
+    def _died(self) -> DemoError:
+        code = self._process.wait(timeout=10) if self._process is not None else None
+        self._process = None
+        tail = ""
+        try:
+            lines = self.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+            tail = lines[-1] if lines else ""
+        except OSError:
+            pass
+        return DemoError(f"the inference worker exited (status {code}){': ' + tail if tail else ''}",
+                         f"see {self.log_path}; the next demo starts a fresh worker")
+
+    def close(self) -> None:
+        """Stop the worker (it also exits by itself when this process goes away)."""
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.stdin is not None:
+            try:
+                process.stdin.close()
+            except OSError:
+                pass
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        if process.stdout is not None:
+            process.stdout.close()
