@@ -158,7 +158,7 @@ def check_recipe(r: Recipe) -> None:
     reason = weights_mismatch(r.backbone, r.pretrained)
     if reason:
         raise RecipeFieldError("pretrained", f"weights do not fit the backbone: {reason}",
-                               f"press f (or use pretrained {MATCHING_WEIGHTS[r.backbone]})")
+                               f"use {MATCHING_WEIGHTS[r.backbone]} (the Recipe screen's f key does it)")
     if not isinstance(r.amp, bool):
         raise RecipeFieldError("amp", f"AMP must be on or off, not {r.amp!r}")
     if r.amp and r.gpus == 0:

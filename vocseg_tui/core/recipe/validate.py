@@ -9,6 +9,7 @@ what makes a run slower or its logs harder to read.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -252,7 +253,7 @@ def _scaling(ctx: Context) -> Iterator[Finding]:
                       f"{epochs} epochs = {epochs / official:.2f} x the official 40k schedule",
                       f"40,000 iterations x batch {OFFICIAL_BATCH} / {size:,} images = {official:.1f} epochs "
                       "(the number of samples seen, whatever your batch)",
-                      f"train_cfg.max_epochs={round(official)} to match it", "train_cfg.max_epochs")
+                      f"train_cfg.max_epochs={math.ceil(official)} to match it", "train_cfg.max_epochs")
 
 
 def _recipe_drift(ctx: Context) -> Iterator[Finding]:
