@@ -101,6 +101,9 @@ def prepare(data_root: Path, options: PrepareOptions | None = None, *, emit: Eve
             result.actions.append("voc: " + fetch(options.voc, data_root,
                                                   allow_download=options.download, emit=emit,
                                                   cancel=cancel))
+    except KeyboardInterrupt:
+        cancel.cancel()  # Ctrl-C stops the conversion too
+        raise
     finally:
         converter.join()  # a failed VOC download still leaves the labels converted
     if "error" in converted:

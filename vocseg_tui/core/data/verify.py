@@ -24,6 +24,7 @@ MAX_REPORTED = 50
 class VerifyResult:
     checked_images: int = 0
     checked_labels: int = 0
+    total_labels: int = 0
     deep: bool = False
     problems: list[dict[str, str]] = field(default_factory=list)
     problem_count: int = 0
@@ -102,6 +103,7 @@ def verify(voc_root: Path, splits: Splits, *, deep: bool = False, jobs: int | No
                 to_check[label] = (str(voc_root / label), str(voc_root / "JPEGImages" / f"{name}.jpg"))
     result.checked_images = len(set(splits.trainaug) | set(splits.val))
     pairs = sorted(to_check.values())
+    result.total_labels = len(pairs)
     pairs = pairs if deep else _spread(pairs, SAMPLE)
     meter = RateMeter("verify", len(pairs), "labels", emit)
     for batch, bad in run_batches(check_labels, pairs, jobs=jobs, batch=BATCH, cancel=cancel):
