@@ -83,7 +83,7 @@ class Worker:
         canvas, entries = compose(image, labels)
         out = Path(request["out"])
         with atomic_writer(out, "wb") as handle:
-            canvas.save(handle, format="PNG")
+            canvas.save(handle, format="PNG")  # type: ignore[arg-type]
         timings["draw_s"] = time.perf_counter() - tick
         height, width = labels.shape
         return {"out": str(out), "legend": [e.to_json() for e in entries], "image_size": [width, height],
@@ -110,7 +110,8 @@ def read_image(path: Path) -> Any:
     except FileNotFoundError:
         raise VocsegError(f"image {path} does not exist", "pick an existing .jpg or .png") from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise VocsegError(f"{path.name} is not an image that can be read", "pick a .jpg or .png photo") from None
+        raise VocsegError(f"{path.name} is not an image that can be read",
+                          "pick a .jpg or .png photo") from None
 
 
 def load_model(config: Path, checkpoint: Path, device: str) -> Any:
@@ -140,7 +141,8 @@ def load_model(config: Path, checkpoint: Path, device: str) -> Any:
     try:
         saved = load_checkpoint(checkpoint)
     except Exception as error:
-        raise VocsegError(f"{checkpoint.name} could not be loaded: {error}", "pick another checkpoint") from None
+        raise VocsegError(f"{checkpoint.name} could not be loaded: {error}",
+                          "pick another checkpoint") from None
     state = saved.get("state_dict", saved) if isinstance(saved, dict) else None
     if not isinstance(state, dict):
         raise VocsegError(f"{checkpoint.name} holds no model weights", "pick an mmseg checkpoint")

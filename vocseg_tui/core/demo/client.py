@@ -13,6 +13,7 @@ never outlives the UI.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -130,10 +131,8 @@ class DemoClient:
         if process is None:
             return
         if process.stdin is not None:
-            try:
+            with contextlib.suppress(OSError):
                 process.stdin.close()
-            except OSError:
-                pass
         try:
             process.wait(timeout=5)
         except subprocess.TimeoutExpired:

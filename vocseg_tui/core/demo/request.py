@@ -83,5 +83,5 @@ def build_request(checkpoint: Path, image: Path | None, outputs_dir: Path, *,
     target = out or outputs_dir / output_name(run.name, ckpt.path, picture)
     if target.suffix.lower() != ".png":
         raise DemoError(f"output {target} must be a .png file", "name the output FILE.png")
-    return DemoRequest(run.config_dump.resolve(), ckpt.path.resolve(), picture, target.expanduser().absolute(),
-                       check_device(device))
+    return DemoRequest(run.config_dump.resolve(), ckpt.path.resolve(), picture,
+                       target.expanduser().absolute(), check_device(device))
