@@ -56,3 +56,12 @@ def fake_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = write(tmp_path / "gpus.json", eight_gpus())
     monkeypatch.setenv(FAKE_ENV, str(path))
     return path
+
+
+def eight_gpus_moving() -> dict[str, Any]:
+    """The same server with a minute of history in motion: alice's job dips at each validation."""
+    server = eight_gpus()
+    server["gpus"][0]["gpu_util"] = [97, 98, 99, 96, 40, 12, 95, 98, 99, 97, 98, 97]
+    server["gpus"][1]["gpu_util"] = [95, 97, 98, 94, 35, 10, 93, 97, 98, 96, 97, 95]
+    server["gpus"][6]["gpu_util"] = [0, 0, 20, 55, 60, 62, 58, 61, 60, 59, 61, 60]
+    return server

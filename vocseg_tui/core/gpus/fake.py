@@ -2,10 +2,11 @@
 
 Selected with `VOCSEG_FAKE_GPUS=/path/to/gpus.json` (see docs/gpus.md for the format). The file
 is read again whenever it changes, so a test or a demo can start "a colleague's job" by
-rewriting it. A numeric reading may be a list: each refresh takes the next item, cycling, so a
-demo's sparklines move. A GPU with `"error"` fails its query like a GPU fallen off the bus.
-Owners (`user`, `command`) may be given for pids that do not exist here; when they are left
-out, the real psutil lookup fills them in like on a real server.
+rewriting it. A numeric reading may be a list: each refresh takes the next item, cycling (from
+the first item again whenever the file changes), so a demo's sparklines move. A GPU with
+`"error"` fails its query like a GPU fallen off the bus. Owners (`user`, `command`) may be
+given for pids that do not exist here; when they are left out, the real psutil lookup fills
+them in like on a real server.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class FakeBackend:
         if not isinstance(data, dict) or not isinstance(data.get("gpus", []), list):
             raise GpuBackendError(f"{self.path}: expected an object with a \"gpus\" list", HINT)
         self._data, self._mtime = data, mtime
+        self._tick = {}  # a new description starts its lists from the first item
 
     def driver_version(self) -> str:
         return str(self._data.get("driver", "fake"))

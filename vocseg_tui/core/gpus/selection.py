@@ -9,6 +9,7 @@ noise does not decide; ties go to the higher index, which keeps GPU 0 (the one e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from vocseg_tui.core.devices import DeviceChoice
@@ -48,7 +49,8 @@ def blocker(gpu: GpuInfo, rules: PickRules, me: str) -> str | None:
     if others:
         return "in use by " + ", ".join(others)
     if gpu.memory_free < rules.min_free_gib * GIB:
-        return f"{gpu.memory_free / GIB:.1f} GiB free < {rules.min_free_gib:g}"
+        shown = math.floor(gpu.memory_free / GIB * 10) / 10  # never round up to the threshold
+        return f"{shown:.1f} GiB free < {rules.min_free_gib:g}"
     if gpu.gpu_util is not None and gpu.gpu_util > rules.max_util:
         return f"busy {gpu.gpu_util}% > {rules.max_util}%"
     return None

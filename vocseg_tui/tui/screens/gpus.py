@@ -163,7 +163,8 @@ class GPUsScreen(AreaScreen):
             status.update(f"[b]{escape(reason)}.[/b]\nTraining runs on CPU; everything else works as usual.")
         else:
             fake = "  [reverse] FAKE GPUs (VOCSEG_FAKE_GPUS) [/]" if inventory.source == "fake" else ""
-            status.update(f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · updated every {REFRESH_S:g} s{fake}")
+            status.update(f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · "
+                          f"updated every {REFRESH_S:g} s{fake}")
             table.show(inventory, self.selected, self.history, self.rules)
             self._show_detail()
         self._show_choice()

@@ -1,0 +1,52 @@
+"""The look of the GPUs screen on a busy fake eight-GPU server, pinned by an SVG snapshot."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+
+from tests.core.gpus.servers import eight_gpus_moving, fake_server, write
+from vocseg_tui.core.gpus import GpuHistory
+from vocseg_tui.core.project import Project
+from vocseg_tui.tui.app import make_app
+from vocseg_tui.tui.screens.gpus import GPUsScreen
+
+__all__ = ["fake_server"]
+
+# A fixed path, because the header shows the project folder.
+SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-project")
+HISTORY = 12
+
+
+@pytest.fixture
+def snapshot_project(pristine_sample: Path) -> Project:
+    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
+    shutil.copytree(pristine_sample, SNAPSHOT_PROJECT)
+    return Project.open(SNAPSHOT_PROJECT)
+
+
+def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server: Path) -> None:  # type: ignore[no-untyped-def]
+    async def twelve_refreshes_then_auto_pick_two(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, GPUsScreen)
+        while screen.inventory is None:
+            await pilot.pause(0.05)
+        # Stop the clock so the picture does not depend on how fast this machine is, then
+        # take the history one refresh at a time with the refresh key.
+        assert screen._timer is not None
+        screen._timer.pause()
+        write(fake_server, eight_gpus_moving())
+        screen.history = GpuHistory()
+        for _ in range(HISTORY):
+            done = screen.refreshes
+            await pilot.press("r")
+            while screen.refreshes == done:
+                await pilot.pause(0.02)
+        await pilot.press("plus", "a")
+        await pilot.pause()
+
+    app = make_app(snapshot_project, start="gpus")
+    assert snap_compare(app, terminal_size=(100, 30), run_before=twelve_refreshes_then_auto_pick_two)
