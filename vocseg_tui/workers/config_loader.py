@@ -11,6 +11,7 @@ GPU is spent on it. Every failure is reported as `{"ok": false, "error": ...}`, 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -36,10 +37,19 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
+def shipped_path(name: str) -> str:
+    """`mmseg::upernet/x.py` -> the file inside the installed package's `.mim/configs`."""
+    package, _, rel = name.partition("::")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"package {package} is not installed")
+    return os.path.join(list(spec.submodule_search_locations)[0], ".mim", "configs", rel)
+
+
 def load(path: str) -> Any:
     from mmengine.config import Config
 
-    return Config.fromfile(path)
+    return Config.fromfile(shipped_path(path) if "::" in path else path)
 
 
 def build(cfg: Any) -> dict[str, Any]:

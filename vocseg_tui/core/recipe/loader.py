@@ -27,17 +27,23 @@ class Resolved:
     build: dict[str, Any] | None
 
 
-def resolve_config(path: Path, *, cwd: Path | None = None, build: bool = False,
+def resolve_config(path: Path | str, *, cwd: Path | None = None, build: bool = False,
                    timeout: float = 120.0) -> Resolved:
-    """Load `path` with mmengine in a child process; `build` also builds model and data."""
-    if not path.is_file():
+    """Load `path` with mmengine in a child process; `build` also builds model and data.
+
+    `path` may also name a config shipped in a package, e.g. `mmseg::upernet/x.py`.
+    """
+    shipped = isinstance(path, str) and "::" in path
+    path = Path(path)
+    if not shipped and not path.is_file():
         raise ConfigLoadError(f"config {path} does not exist", "check the path")
-    command = [sys.executable, "-m", "vocseg_tui.workers.config_loader", str(path.resolve())]
+    target = str(path) if shipped else str(path.resolve())
+    command = [sys.executable, "-m", "vocseg_tui.workers.config_loader", target]
     if build:
         command.append("--build")
     try:
         done = subprocess.run(
-            command, cwd=cwd or path.parent, capture_output=True, text=True, timeout=timeout,
+            command, cwd=cwd or (Path.cwd() if shipped else path.parent), capture_output=True, text=True, timeout=timeout,
             check=False, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         )
     except subprocess.TimeoutExpired as exc:

@@ -1,0 +1,73 @@
+"""An ETA for a recipe, from what a previous run of the same config measured.
+
+mmengine's LocalVisBackend writes `work_dir/<timestamp>/vis_data/scalars.json`, one JSON object
+per logged step; training steps carry `lr` and `time` (seconds per iteration, averaged over
+the log interval). The median over the newest run that has any is robust to the slow first
+iterations and to a line cut short by a run still writing.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Eta:
+    seconds_per_iter: float
+    seconds: float
+    source: Path
+
+    def label(self) -> str:
+        return f"{format_duration(self.seconds)} ({self.seconds_per_iter:.3g} s/iter, measured)"
+
+
+def format_duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {secs:02d}s" if minutes else f"{secs}s"
+
+
+def _train_times(path: Path) -> list[float]:
+    times: list[float] = []
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return times
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        value = record.get("time") if isinstance(record, dict) and "lr" in record else None
+        if isinstance(value, (int, float)) and value > 0:
+            times.append(float(value))
+    return times
+
+
+def seconds_per_iter(work_dir: Path) -> tuple[float, Path] | None:
+    """Median training seconds per iteration of the newest run in `work_dir` that logged any."""
+    try:
+        runs = sorted(work_dir.glob("*/vis_data/scalars.json"), key=lambda p: p.stat().st_mtime)
+    except OSError:
+        return None
+    for scalars in reversed(runs):
+        times = _train_times(scalars)
+        if times:
+            return statistics.median(times), scalars
+    return None
+
+
+def estimate(work_dir: Path, total_iters: int) -> Eta | None:
+    measured = seconds_per_iter(work_dir)
+    if measured is None:
+        return None
+    per_iter, source = measured
+    return Eta(per_iter, per_iter * total_iters, source)
