@@ -43,7 +43,7 @@ def shipped_path(name: str) -> str:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(f"package {package} is not installed")
-    return os.path.join(list(spec.submodule_search_locations)[0], ".mim", "configs", rel)
+    return os.path.join(next(iter(spec.submodule_search_locations)), ".mim", "configs", rel)
 
 
 def load(path: str) -> Any:

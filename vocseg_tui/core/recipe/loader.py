@@ -43,8 +43,8 @@ def resolve_config(path: Path | str, *, cwd: Path | None = None, build: bool = F
         command.append("--build")
     try:
         done = subprocess.run(
-            command, cwd=cwd or (Path.cwd() if shipped else path.parent), capture_output=True, text=True, timeout=timeout,
-            check=False, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
+            command, cwd=cwd or (Path.cwd() if shipped else path.parent), capture_output=True,
+            text=True, timeout=timeout, check=False, env={**os.environ, "CUDA_VISIBLE_DEVICES": ""},
         )
     except subprocess.TimeoutExpired as exc:
         raise ConfigLoadError(f"loading {path} took more than {timeout:.0f} s",
