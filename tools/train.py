@@ -140,6 +140,20 @@ def build_config(args: argparse.Namespace) -> Any:
     return cfg
 
 
+def init_cpu_process_group(launcher: str) -> bool:
+    """mmengine 0.10.7's `init_dist` calls `torch.cuda.set_device` even for gloo, which a CPU
+    build of torch cannot do; on CPU we join torchrun's group ourselves (env:// rendezvous) and
+    the Runner, seeing a group, skips its own initialisation."""
+    import torch
+    import torch.distributed as dist
+
+    if launcher != "pytorch" or torch.cuda.is_available():
+        return False
+    if not dist.is_initialized():
+        dist.init_process_group(backend="gloo")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     request = StopRequest()
@@ -154,6 +168,11 @@ def main(argv: list[str] | None = None) -> int:
     mmseg.utils.register_all_modules(init_default_scope=False)
     install_allowlist()
     cfg = build_config(args)
+    if init_cpu_process_group(args.launcher) and cfg.get("model_wrapper_cfg") is None:
+        # mmengine passes device_ids=[LOCAL_RANK], which DDP refuses for a CPU module.
+        cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None,
+                                     broadcast_buffers=False,
+                                     find_unused_parameters=cfg.get("find_unused_parameters", False))
     runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
     hook = make_stop_hook(request)
     runner.register_hook(hook, priority="LOWEST")
