@@ -61,7 +61,7 @@ class _Reporter:
         self._last = 0.0
 
     def __call__(self, event: Event) -> None:
-        from vocseg_tui.core.data.progress import STEP_TITLES, Progress
+        from vocseg_tui.core.data.progress import STEP_TITLES, Progress, describe
 
         with self._lock:
             if isinstance(event, Progress):
@@ -69,7 +69,8 @@ class _Reporter:
                 if not self.tty or now - self._last < 0.2:
                     return
                 self._last = now
-                print(f"\r\x1b[2K{_describe(event)}", end="", file=sys.stderr, flush=True)
+                title = STEP_TITLES.get(event.step, event.step)
+                print(f"\r\x1b[2K{title}: {describe(event)}", end="", file=sys.stderr, flush=True)
                 return
             if event.state == "running":
                 return
@@ -77,25 +78,6 @@ class _Reporter:
             detail = f": {event.detail}" if event.detail else ""
             print(f"{clear}{STEP_TITLES.get(event.step, event.step)} {event.state}{detail}",
                   file=sys.stderr, flush=True)
-
-
-def _describe(event: Any) -> str:
-    from vocseg_tui.core.data.progress import STEP_TITLES
-
-    mb = event.unit == "bytes"
-    scale, unit = (1e6, "MB") if mb else (1, event.unit)
-    text = f"{STEP_TITLES.get(event.step, event.step)}: {event.done / scale:,.0f}"
-    if event.total:
-        text += f" / {event.total / scale:,.0f} {unit} ({100 * event.done / event.total:.0f}%)"
-    else:
-        text += f" {unit}"
-    if event.items is not None:
-        text += f", {event.items:,} files"
-    if event.rate:
-        text += f", {event.rate / scale:,.1f} {unit}/s"
-    if event.eta_s is not None:
-        text += f", ETA {int(event.eta_s) // 60}:{int(event.eta_s) % 60:02d}"
-    return text
 
 
 def run(args: argparse.Namespace) -> int:

@@ -57,8 +57,10 @@ def _transfer(url: str, growing: GrowingFile, meter: RateMeter, cancel: CancelTo
     try:
         response = _open(url, offset)
     except urllib.error.HTTPError as exc:
-        if exc.code == 416 and offset and meter.total == offset:
-            return  # already complete
+        served = (exc.headers.get("Content-Range") or "").rpartition("/")[2]
+        if exc.code == 416 and offset and offset in (meter.total, int(served or -1)):
+            meter.total = offset
+            return  # the .part already holds every byte: a cancel landed after the last one
         raise
     with response:
         skip = offset if response.status == 200 else 0

@@ -103,3 +103,20 @@ class RateMeter:
         if rate and self.total is not None and rate > 0:
             eta = max(0.0, (self.total - done) / rate)
         self._emit(Progress(self.step, done, self.total, self.unit, rate, eta, items))
+
+
+def describe(event: Progress) -> str:
+    """`1,234 / 2,000 MB (62%), 48.1 MB/s, ETA 0:16`: the one wording of progress everywhere."""
+    scale, unit = (1e6, "MB") if event.unit == "bytes" else (1.0, event.unit)
+    text = f"{event.done / scale:,.0f}"
+    if event.total:
+        text += f" / {event.total / scale:,.0f} {unit} ({100 * event.done / event.total:.0f}%)"
+    else:
+        text += f" {unit}"
+    if event.items is not None:
+        text += f", {event.items:,} files"
+    if event.rate:
+        text += f", {event.rate / scale:,.1f} {unit}/s"
+    if event.eta_s is not None and event.total and event.done < event.total:
+        text += f", ETA {int(event.eta_s) // 60}:{int(event.eta_s) % 60:02d}"
+    return text

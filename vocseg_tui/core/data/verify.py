@@ -28,12 +28,16 @@ class VerifyResult:
     deep: bool = False
     problems: list[dict[str, str]] = field(default_factory=list)
     problem_count: int = 0
+    _seen: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
         return self.problem_count == 0
 
     def add(self, file: str, error: str) -> None:
+        if file in self._seen:  # a name in both aug and trainaug is one problem, not two
+            return
+        self._seen.add(file)
         self.problem_count += 1
         if len(self.problems) < MAX_REPORTED:
             self.problems.append({"file": file, "error": error})
