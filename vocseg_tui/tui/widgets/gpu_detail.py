@@ -9,6 +9,8 @@ from textual.widgets import DataTable, Sparkline, Static
 
 from vocseg_tui.core.gpus import MIB, GpuHistory, GpuInfo
 
+COMMAND_WIDTH = 160
+
 
 class GpuDetail(Horizontal):
     """Processes (pid, owner, GPU memory, command) on the left; facts and history on the right."""
@@ -22,23 +24,40 @@ class GpuDetail(Horizontal):
             yield Static("memory", classes="spark-label", id="gpu-mem-label")
             yield Sparkline([], id="gpu-mem-spark")
 
+    _rows: list[tuple[str, str, str, str]] = []  # noqa: RUF012 (replaced, never mutated)
+    _title = ""
+
     def on_mount(self) -> None:
         table: DataTable[str] = self.query_one("#gpu-processes", DataTable)
-        table.add_columns("pid", "user", "GPU MiB", "command")
+        # Fixed widths: rows are added once and kept while unchanged, and auto widths measured
+        # after the first paint would leave that paint's narrow cells cached.
+        for label, width in (("pid", 7), ("user", 10), ("GPU MiB", 7), ("command", COMMAND_WIDTH)):
+            table.add_column(label, width=width)
 
-    def show(self, gpu: GpuInfo | None, history: GpuHistory, me: str) -> None:
+    def _show_processes(self, rows: list[tuple[str, str, str, str]], title: str) -> None:
+        """Rebuild the process list only when it changed, so a scrolled list stays put."""
+        if rows == self._rows and title == self._title:
+            return
+        self._rows, self._title = rows, title
         table: DataTable[str] = self.query_one("#gpu-processes", DataTable)
         table.clear()
+        for row in rows:
+            table.add_row(*row)
+        table.border_title = title
+
+    def show(self, gpu: GpuInfo | None, history: GpuHistory, me: str) -> None:
         facts = self.query_one("#gpu-facts-text", Static)
         if gpu is None:
+            self._show_processes([], "")
             facts.update("")
             return
+        rows = []
         for proc in sorted(gpu.processes, key=lambda p: -(p.gpu_memory or 0)):
             user = proc.user or "?"
-            table.add_row(str(proc.pid), f"{user} (you)" if proc.is_mine(me) else user,
-                          "?" if proc.gpu_memory is None else str(proc.gpu_memory // MIB),
-                          (proc.command or "?")[:200])
-        table.border_title = f"GPU {gpu.index}: {len(gpu.processes)} process(es)"
+            rows.append((str(proc.pid), f"{user} (you)" if proc.is_mine(me) else user,
+                         "?" if proc.gpu_memory is None else str(proc.gpu_memory // MIB),
+                         (proc.command or "?")[:COMMAND_WIDTH]))
+        self._show_processes(rows, f"GPU {gpu.index}: {len(gpu.processes)} process(es)")
         if not gpu.ok:
             facts.update(f"[b]GPU {gpu.index}[/b] {gpu.uuid}\n[red]{escape(gpu.error or '')}[/red]\n"
                          "check it with nvidia-smi; the other GPUs still work")

@@ -46,7 +46,8 @@ class GpuTable(DataTable[Text]):
         for gpu in inventory.gpus:
             cells = self._cells(gpu, selected, history, rules, inventory.me)
             for (column, _), value in zip(COLUMNS, cells, strict=True):
-                self.update_cell(str(gpu.index), column, value)
+                if self.get_cell(str(gpu.index), column) != value:  # most cells stay the same
+                    self.update_cell(str(gpu.index), column, value)
 
     @staticmethod
     def _cells(gpu: GpuInfo, selected: frozenset[int], history: GpuHistory, rules: PickRules,
