@@ -1,14 +1,302 @@
-"""The Recipe screen (placeholder until its issue lands: it says what will be here)."""
+"""The Recipe screen: a form whose derived values update as you type, the validator's
+findings inline, a preview of the config, a diff against mmseg's shipped one, a raw editor.
+
+Parsing, arithmetic, rendering and validation all live in `vocseg_tui.core.recipe`; the
+screen wires them up. Validation resolves the config with mmengine in a child process, so it
+runs in a thread worker, debounced, and never blocks typing.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+import contextlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Static, TabbedContent, TabPane, TextArea
+
+from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.recipe import (
+    Recipe,
+    dataset_size_from_lists,
+    derive,
+    read_recipe,
+    recipe_from_strings,
+    recipe_from_text,
+    render_config,
+    write_config,
+)
+from vocseg_tui.core.recipe.check import check_text, diff_against_shipped
+from vocseg_tui.core.recipe.eta import estimate
+from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS
+from vocseg_tui.core.recipe.validate import Finding, has_errors
+from vocseg_tui.core.recipe.weights import weights_status
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.recipe_confirm import ConfirmOverwrite
+from vocseg_tui.tui.widgets.recipe_derived import DerivedPanel
+from vocseg_tui.tui.widgets.recipe_findings import FindingsPanel
+from vocseg_tui.tui.widgets.recipe_form import RecipeForm
+
+DEBOUNCE_S = 0.4
 
 
-class RecipeScreen(PlannedScreen):
+@dataclass
+class Checked(Message):
+    """A validation finished (for the text it was started with)."""
+
+    text: str
+    findings: list[Finding] | None
+    error: str = ""
+    save_to: Path | None = None
+
+
+@dataclass
+class Diffed(Message):
+    lines: list[str] | None
+    error: str = ""
+
+
+class RecipeScreen(AreaScreen):
     MODE = "recipe"
-    PLANNED = (
-        'a form for the recipe: GPUs, images per GPU, base LR, epochs, intervals, crop',
-        'derived values live: total batch, scaled LR, iterations per epoch, 20k/40k equivalents',
-        'a validator that explains known config traps; a preview and writing of the config',
-    )
+    CSS_PATH = "recipe.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save config"),
+        Binding("ctrl+f", "fix_weights", "Fix weights"),
+        Binding("f2", "show_tab('form')", "Form"),
+        Binding("f3", "show_tab('preview')", "Preview"),
+        Binding("f4", "show_tab('diff')", "Diff"),
+        Binding("f5", "show_tab('editor')", "Raw editor"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recipe = Recipe()
+        self.errors: dict[str, str] = {}
+        self.findings: list[Finding] | None = None
+        self._checked_text = ""
+        self._debounce: Timer | None = None
+        self._editor_loaded_for: str | None = None
+
+    # Building ---------------------------------------------------------------------------------
+
+    def _initial_recipe(self) -> Recipe:
+        project = self.app.project  # type: ignore[attr-defined]
+        choice: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        size = dataset_size_from_lists(project.voc_root)
+        existing = project.configs_dir / f"{Recipe().name}.py"
+        try:
+            stored = read_recipe(existing) if existing.is_file() else None
+        except VocsegError:
+            stored = None
+        base = stored or Recipe()
+        return base.with_changes(gpus=0 if choice.is_cpu else len(choice.indices), dataset_size=size,
+                                 amp=base.amp and not choice.is_cpu)
+
+    def compose_body(self) -> ComposeResult:
+        self.recipe = self._initial_recipe()
+        with TabbedContent(initial="form", id="recipe-tabs"):
+            with TabPane("Form", id="form"), Horizontal(id="recipe-main"):
+                yield RecipeForm(self.recipe, id="recipe-form")
+                with VerticalScroll(id="recipe-side"):
+                    yield DerivedPanel(id="recipe-derived")
+                    yield FindingsPanel(id="recipe-findings")
+            with TabPane("Preview", id="preview"):
+                yield TextArea(render_config(self.recipe), language="python", read_only=True,
+                               id="recipe-preview", show_line_numbers=True)
+            with TabPane("Diff", id="diff"), VerticalScroll():
+                yield Static("the diff against mmseg's shipped UPerNet-R50 VOC config appears here",
+                             id="recipe-diff")
+            with TabPane("Editor", id="editor"), Vertical():
+                yield Static("", id="recipe-editor-status")
+                yield TextArea("", language="python", id="recipe-editor", show_line_numbers=True)
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "device_choice", self._device_changed, init=False)
+        self._refresh_derived()
+        self._schedule_check()
+
+    @property
+    def form(self) -> RecipeForm:
+        return self.query_one(RecipeForm)
+
+    @property
+    def config_path(self) -> Path:
+        return self.app.project.configs_dir / f"{self.recipe.name}.py"  # type: ignore[attr-defined,no-any-return]
+
+    # Form -> recipe -----------------------------------------------------------------------------
+
+    def _device_changed(self, choice: DeviceChoice) -> None:
+        self.form.set_field("gpus", "cpu" if choice.is_cpu else str(len(choice.indices)))
+        if choice.is_cpu:
+            self.form.set_field("amp", "false")
+
+    def on_recipe_form_changed(self, message: RecipeForm.Changed) -> None:
+        recipe, errors = recipe_from_strings(self.recipe, message.values)
+        self.errors = errors
+        self.form.show_errors(errors)
+        if recipe is None:
+            self.query_one(DerivedPanel).stale(len(errors))
+            return
+        if recipe != self.recipe:
+            self.recipe = recipe
+            self._refresh_derived()
+            self._schedule_check()
+
+    def _refresh_derived(self) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        derived = derive(self.recipe)
+        eta = estimate(project.root / self.recipe.work_dir, derived.total_iters)
+        self.query_one(DerivedPanel).show(self.recipe, derived, eta,
+                                          weights_status(self.recipe.pretrained, project.root))
+        self.query_one("#recipe-preview", TextArea).load_text(render_config(self.recipe))
+
+    def action_fix_weights(self) -> None:
+        """The one-key fix for weights that do not fit the backbone."""
+        backbone = self.form.values()["backbone"]
+        self.form.set_field("pretrained", MATCHING_WEIGHTS.get(backbone, ""))
+        self.notify(f"weights set to {MATCHING_WEIGHTS.get(backbone)} for {backbone}", title="Recipe")
+
+    # Validation -------------------------------------------------------------------------------
+
+    def _schedule_check(self) -> None:
+        if self._debounce is not None:
+            self._debounce.stop()
+        self._debounce = self.set_timer(DEBOUNCE_S, self._start_check)
+
+    def _start_check(self) -> None:
+        self.query_one(FindingsPanel).checking()
+        self._check(render_config(self.recipe))
+
+    @work(thread=True, exclusive=True, group="recipe-check", exit_on_error=False)
+    def _check(self, text: str, save_to: Path | None = None) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        try:
+            findings = check_text(text, project.configs_dir, processes=self.recipe.processes,
+                                  project_root=project.root)
+            self.post_message(Checked(text, findings, save_to=save_to))
+        except VocsegError as error:
+            self.post_message(Checked(text, None, error.message, save_to=save_to))
+
+    def on_checked(self, message: Checked) -> None:
+        panel = self.query_one(FindingsPanel)
+        if message.findings is None:
+            panel.failed(message.error)
+        else:
+            panel.show(message.findings)
+        if message.save_to is None:
+            self.findings, self._checked_text = message.findings, message.text
+            return
+        # A save waited for this check: refuse on errors, else write (asking before overwriting).
+        if message.findings is None or has_errors(message.findings):
+            self._editor_status(Text("not saved: fix the errors shown on the Form tab first", "bold red"))
+            self.notify("not saved: the validator found errors (see the Form tab)", severity="error",
+                        title="Recipe")
+            return
+        self._write(message.save_to, message.text)
+
+    # Saving -----------------------------------------------------------------------------------
+
+    def _active_tab(self) -> str:
+        return self.query_one(TabbedContent).active
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+    def action_save(self) -> None:
+        if self._active_tab() == "editor":
+            text = self.query_one("#recipe-editor", TextArea).text
+            self._editor_status(Text("checking before saving…", "dim"))
+        else:
+            if self.errors:
+                self.notify("fix the fields in red first", severity="error", title="Recipe")
+                return
+            text = render_config(self.recipe)
+        self.query_one(FindingsPanel).checking()
+        self._check(text, self.config_path)
+
+    def _write(self, path: Path, text: str) -> None:
+        if path.exists():
+            try:
+                same = path.read_text(encoding="utf-8") == text
+            except OSError:
+                same = False
+            if same:
+                self.notify(f"{path.name} is already up to date", title="Recipe")
+                return
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self._write_now(path, text, overwrite=True)
+
+            self.app.push_screen(ConfirmOverwrite(path), confirmed)
+            return
+        self._write_now(path, text, overwrite=False)
+
+    def _write_now(self, path: Path, text: str, *, overwrite: bool) -> None:
+        try:
+            write_config(path, text, overwrite=overwrite)
+        except VocsegError as error:
+            self.notify(f"{error.message}\n{error.hint}", severity="error", title="Recipe")
+            return
+        self._editor_loaded_for = None
+        self._editor_status(Text(f"saved {path}", "green"))
+        self.notify(f"saved {path}", title="Recipe")
+        stored = None
+        with contextlib.suppress(VocsegError):
+            stored = recipe_from_text(text)
+        if stored is not None and stored != self.recipe:
+            self.form.load(stored)
+
+    # Tabs: diff and raw editor ------------------------------------------------------------------
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id
+        if tab == "diff":
+            self.query_one("#recipe-diff", Static).update(Text("resolving both configs with mmengine…",
+                                                               "dim"))
+            self._diff(render_config(self.recipe))
+        elif tab == "editor":
+            self._load_editor()
+
+    def _load_editor(self) -> None:
+        path = self.config_path
+        if self._editor_loaded_for == str(path):
+            return
+        self._editor_loaded_for = str(path)
+        try:
+            text = path.read_text(encoding="utf-8") if path.is_file() else render_config(self.recipe)
+            origin = f"editing {path}" if path.is_file() else f"new file {path} (from the form)"
+        except OSError as error:
+            text, origin = render_config(self.recipe), f"cannot read {path}: {error.strerror}"
+        self.query_one("#recipe-editor", TextArea).load_text(text)
+        self._editor_status(Text(f"{origin} — ctrl+s validates, then saves", "dim"))
+
+    def _editor_status(self, text: Text) -> None:
+        self.query_one("#recipe-editor-status", Static).update(text)
+
+    @work(thread=True, exclusive=True, group="recipe-diff", exit_on_error=False)
+    def _diff(self, text: str) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        try:
+            self.post_message(Diffed(diff_against_shipped(text, project.configs_dir, project.root)))
+        except VocsegError as error:
+            self.post_message(Diffed(None, error.message))
+
+    def on_diffed(self, message: Diffed) -> None:
+        target = self.query_one("#recipe-diff", Static)
+        if message.lines is None:
+            target.update(Text(message.error, "bold red"))
+            return
+        header = "# vs mmseg::upernet/upernet_r50_4xb4-40k_voc12aug-512x512.py (resolved)\n"
+        target.update(Syntax(header + "\n".join(message.lines), "diff", theme="ansi_dark",
+                             word_wrap=True, background_color="default"))
