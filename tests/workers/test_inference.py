@@ -1,0 +1,142 @@
+"""The inference worker on real checkpoints: the overlay it writes, warm reuse, bad input.
+
+One worker serves every test of this module, as it serves a whole session of the app: the
+bad-input tests also show that a failed request leaves it running.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.training import TrainedRun
+from vocseg_tui.core.checkpoints import CheckpointError
+from vocseg_tui.core.demo import DEMO_IMAGE, DemoClient, DemoError, DemoRequest, build_request
+from vocseg_tui.core.demo.overlay import ALPHA
+from vocseg_tui.core.project import STATE_DIR_ENV
+from vocseg_tui.core.voc import PALETTE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoClient]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(STATE_DIR_ENV, str(tmp_path_factory.mktemp("worker-state")))
+        worker = DemoClient()
+        yield worker
+        worker.close()
+
+
+@pytest.fixture(scope="module")
+def run_copy(trained_sample: TrainedRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the trained project this module may change."""
+    root = tmp_path_factory.mktemp("demo") / "project"
+    shutil.copytree(trained_sample.project.root, root)
+    return root
+
+
+def _request(project: Path, ckpt: str = "epoch_3.pth", image: Path | None = None) -> DemoRequest:
+    return build_request(project / "work_dirs/sample_tiny" / ckpt, image, project / "outputs")
+
+
+def _recovered_classes(overlay: np.ndarray, photo: np.ndarray) -> np.ndarray:
+    """Per pixel: the palette index whose blend with the photo gives the overlay (0: untinted)."""
+    palette = np.asarray(PALETTE[:21], dtype=np.float32)
+    color = (overlay.astype(np.float32) - (1 - ALPHA) * photo.astype(np.float32)) / ALPHA
+    distance = np.abs(color[..., None, :] - palette[None, None, :, :]).max(axis=-1)
+    index = distance.argmin(axis=-1)
+    tinted = np.any(overlay != photo, axis=-1)
+    assert (distance.min(axis=-1)[tinted] <= 3).all(), "a tinted pixel is not a palette colour"
+    return np.where(tinted, index, 0)
+
+
+def test_demo_writes_an_overlay_tinted_only_where_classes_were_predicted(
+        client: DemoClient, run_copy: Path) -> None:
+    stages: list[str] = []
+    request = _request(run_copy)
+    result = client.run(request, stages.append)
+    assert result.out == run_copy / "outputs" / "sample_tiny_epoch_3_chelsea.png"
+    assert "loading model" in stages and not result.reused_model
+    photo = np.asarray(Image.open(DEMO_IMAGE).convert("RGB"))
+    written = Image.open(result.out)
+    assert written.width == photo.shape[1] and result.image_size == (photo.shape[1], photo.shape[0])
+    assert written.height == photo.shape[0] + result.legend_height and result.legend_height > 0
+    overlay = np.asarray(written.convert("RGB"))[: photo.shape[0]]
+    found = _recovered_classes(overlay, photo)
+    counts = np.bincount(found.ravel(), minlength=21)
+    predicted = {e["index"]: e["pixels"] for e in result.legend}
+    assert sum(predicted.values()) == photo.shape[0] * photo.shape[1]
+    for index in range(1, 21):  # every object class tints exactly its predicted pixels
+        assert abs(int(counts[index]) - predicted.get(index, 0)) <= 0.002 * found.size, index
+    assert {i for i in predicted if i} == {i for i in range(1, 21) if counts[i]}
+
+
+def test_second_demo_on_the_same_checkpoint_reuses_the_model(client: DemoClient, run_copy: Path) -> None:
+    """Warm reuse: no second load (the time it saves is measured by bench/demo.py)."""
+    first = client.run(_request(run_copy, "epoch_2.pth"))
+    stages: list[str] = []
+    second = client.run(_request(run_copy, "epoch_2.pth"), stages.append)
+    assert not first.reused_model and second.reused_model
+    assert "load_s" in first.timings and "load_s" not in second.timings
+    assert "loading model" not in stages and "running inference" in stages
+    assert second.legend == first.legend
+    # a checkpoint rewritten since (same path) is loaded again, never served stale
+    ckpt = run_copy / "work_dirs/sample_tiny/epoch_2.pth"
+    ckpt.write_bytes((run_copy / "work_dirs/sample_tiny/epoch_1.pth").read_bytes())
+    assert not client.run(_request(run_copy, "epoch_2.pth")).reused_model
+
+
+def test_not_an_image_is_refused_before_anything_runs(run_copy: Path, tmp_path: Path) -> None:
+    fake = tmp_path / "photo.jpg"
+    fake.write_text("hello")
+    with pytest.raises(DemoError, match="not an image"):
+        _request(run_copy, image=fake)
+
+
+def test_worker_refuses_a_bad_image_and_keeps_serving(client: DemoClient, run_copy: Path,
+                                                      tmp_path: Path) -> None:
+    good = _request(run_copy)
+    fake = tmp_path / "cat.png"
+    fake.write_bytes(b"\x89PNG\r\n\x1a\n broken")
+    bad = DemoRequest(good.config, good.checkpoint, fake, tmp_path / "out.png")
+    with pytest.raises(DemoError, match="not an image"):
+        client.run(bad)
+    assert not (tmp_path / "out.png").exists()
+    assert client.run(good).out.is_file() and client.running
+
+
+def test_a_truncated_checkpoint_is_refused(run_copy: Path) -> None:
+    work = run_copy / "work_dirs/sample_tiny"
+    data = (work / "epoch_1.pth").read_bytes()
+    (work / "epoch_9.pth").write_bytes(data[: len(data) - 1000])
+    with pytest.raises(CheckpointError, match="damaged"):
+        _request(run_copy, "epoch_9.pth")
+    assert not list((run_copy / "outputs").glob("*epoch_9*"))
+
+
+def test_a_run_without_config_dump_is_refused(run_copy: Path, tmp_path: Path) -> None:
+    lonely = tmp_path / "work_dirs" / "lonely"
+    lonely.mkdir(parents=True)
+    shutil.copy(run_copy / "work_dirs/sample_tiny/epoch_1.pth", lonely)
+    with pytest.raises(DemoError, match="no config dump"):
+        build_request(lonely / "epoch_1.pth", None, tmp_path / "outputs")
+
+
+def test_weights_of_another_model_are_refused_with_the_keys(client: DemoClient, run_copy: Path,
+                                                             tmp_path: Path) -> None:
+    other = run_copy / "work_dirs" / "other_model"
+    shutil.copytree(run_copy / "work_dirs/sample_tiny", other)
+    dump = other / "sample_tiny.py"
+    dump.write_text(dump.read_text().replace("depth=18,", "depth=34,"))
+    request = build_request(other / "epoch_1.pth", None, tmp_path / "outputs")
+    with pytest.raises(DemoError, match="another model") as caught:
+        client.run(request)
+    assert "missing" in caught.value.message and "backbone.layer" in caught.value.message
+    assert not (tmp_path / "outputs").exists()
+    assert client.running

@@ -1,0 +1,125 @@
+"""Evaluating a checkpoint on the val split as a detached process, and reading its results.
+
+tools/test.py runs in its own session (setsid) with its output in a log file, so closing the
+app or the SSH connection does not stop it; its results land in `<run>/eval/<checkpoint>/
+metrics.json` (written atomically, per-class IoU included). The state of an evaluation is read
+from its files only (pid file with the process's start time, metrics, log), so any number of
+UIs agree on it and nothing lives in the app's memory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vocseg_tui.core.checkpoints.errors import CheckpointError
+from vocseg_tui.core.checkpoints.model import Checkpoint, Run
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.procs import is_alive, start_time
+
+TEST_TOOL = Path(__file__).resolve().parents[3] / "tools" / "test.py"
+
+
+@dataclass(frozen=True)
+class EvalPaths:
+    folder: Path
+
+    @classmethod
+    def of(cls, ckpt: Checkpoint) -> EvalPaths:
+        return cls(ckpt.path.parent / "eval" / ckpt.path.stem)
+
+    @property
+    def metrics(self) -> Path:
+        return self.folder / "metrics.json"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / "eval.log"
+
+    @property
+    def pid(self) -> Path:
+        return self.folder / "eval.pid"
+
+
+@dataclass(frozen=True)
+class EvalStatus:
+    """'none' (never evaluated), 'running', 'done' or 'failed', with metrics when done."""
+
+    state: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    message: str = ""
+
+    @property
+    def classes(self) -> list[dict[str, Any]]:
+        return list(self.metrics.get("classes", []))
+
+
+def project_root_of(run: Run) -> Path:
+    """Where the config's relative data paths resolve: the folder holding work_dirs/."""
+    parent = run.work_dir.parent
+    return parent.parent if parent.name == "work_dirs" else Path.cwd()
+
+
+def eval_command(run: Run, ckpt: Checkpoint) -> list[str]:
+    if run.config_dump is None:
+        raise CheckpointError(f"run {run.name} has no config dump", "evaluation needs the run's own config")
+    paths = EvalPaths.of(ckpt)
+    return [sys.executable, str(TEST_TOOL), str(run.config_dump), str(ckpt.path),
+            "--work-dir", str(paths.folder), "--metrics", str(paths.metrics)]
+
+
+def start_evaluation(run: Run, ckpt: Checkpoint, *, cwd: Path | None = None) -> EvalPaths:
+    """Start tools/test.py detached; refuses a damaged checkpoint or a second concurrent run."""
+    if not ckpt.ok:
+        raise CheckpointError(f"{ckpt.name} is damaged: {ckpt.problem}", "evaluate an intact checkpoint")
+    if evaluation_status(ckpt).state == "running":
+        raise CheckpointError(f"{ckpt.name} is already being evaluated", "wait for its results")
+    command = eval_command(run, ckpt)
+    paths = EvalPaths.of(ckpt)
+    paths.folder.mkdir(parents=True, exist_ok=True)
+    with open(paths.log, "wb") as log:
+        process = subprocess.Popen(command, cwd=cwd or project_root_of(run), stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                   close_fds=True)
+    write_text_atomic(paths.pid, json.dumps({"pid": process.pid, "started": start_time(process.pid)}))
+    return paths
+
+
+def evaluation_status(ckpt: Checkpoint) -> EvalStatus:
+    """What the files say about the checkpoint's evaluation."""
+    paths = EvalPaths.of(ckpt)
+    launch: dict[str, Any] = {}
+    with contextlib.suppress(OSError, ValueError):
+        launch = json.loads(paths.pid.read_text(encoding="utf-8"))
+    if launch and is_alive(launch.get("pid"), launch.get("started")):
+        return EvalStatus("running")
+    metrics = read_metrics(paths.metrics)
+    started = float(launch.get("started") or 0.0)
+    if metrics and float(metrics.get("finished_at", 0.0)) >= started:
+        return EvalStatus("done", metrics)
+    if launch:
+        return EvalStatus("failed", message=_last_error(paths.log))
+    return EvalStatus("none")
+
+
+def read_metrics(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _last_error(log: Path) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        lines = [line for line in text.splitlines() if line.strip()]
+    except OSError:
+        return "the evaluation ended without results"
+    errors = [line for line in lines if line.startswith("error:")]
+    return (errors or lines or ["the evaluation ended without results"])[-1][:300]
