@@ -33,6 +33,8 @@ def register(commands: Any) -> None:
     train.add_argument("--any", type=int, default=0, metavar="N",
                        help="with --queue: any N GPUs with --min-free-gib free (instead of --gpus)")
     train.add_argument("--min-free-gib", type=float, default=0.0)
+    train.add_argument("--stable", type=float, default=10.0, metavar="SECONDS",
+                       help="with --queue: how long the GPUs must stay free before starting (default 10)")
     train.add_argument("--retries", type=int, default=0,
                        help="resume automatically up to N times after a crash worth retrying")
     train.add_argument("--tmux", action="store_true", help="run inside a named tmux session")
@@ -83,7 +85,7 @@ def run_train(args: argparse.Namespace) -> int:
     queue = None
     if args.queue:
         queue = QueueRule(gpus=() if args.any else devices.indices, count=args.any,
-                          min_free_gib=args.min_free_gib)
+                          min_free_gib=args.min_free_gib, stable_s=args.stable)
     request = LaunchRequest(
         config=Path(args.config), cwd=cwd, devices=devices,
         work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume, queue=queue,
