@@ -33,6 +33,7 @@ from vocseg_tui.core.gpus import (
     toggle,
 )
 from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.gpu_cells import show_markup
 from vocseg_tui.tui.widgets.gpu_detail import GpuDetail
 from vocseg_tui.tui.widgets.gpu_table import GpuTable
 
@@ -160,10 +161,11 @@ class GPUsScreen(AreaScreen):
         self.set_class(cpu_only, "-cpu-only")
         if cpu_only:
             reason = inventory.cpu_only_reason or "CPU only: this machine has no GPUs"
-            status.update(f"[b]{escape(reason)}.[/b]\nTraining runs on CPU; everything else works as usual.")
+            show_markup(status, f"[b]{escape(reason)}.[/b]\n"
+                                "Training runs on CPU; everything else works as usual.")
         else:
             fake = "  [reverse] FAKE GPUs (VOCSEG_FAKE_GPUS) [/]" if inventory.source == "fake" else ""
-            status.update(f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · "
+            show_markup(status, f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · "
                           f"updated every {REFRESH_S:g} s{fake}")
             table.show(inventory, self.selected, self.history, self.rules)
             self._show_detail()
@@ -184,7 +186,7 @@ class GPUsScreen(AreaScreen):
             pending = "" if tuple(sorted(self.selected)) == current.indices else " (enter to use)"
             line = (f"Selected [b]{picked}[/b]{pending} · auto-pick [b]{self.pick_count}[/b] (+/-) "
                     f"with ≥ [b]{self.min_free_gib:g}[/b] GiB free (\\[ ]) · {line}")
-        self.query_one("#gpu-choice", Static).update(line)
+        show_markup(self.query_one("#gpu-choice", Static), line)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "gpu-table":

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.widgets import Static
 
 from vocseg_tui.core.gpus import GIB, GpuInfo, PickRules, blocker
 
@@ -65,3 +66,10 @@ def state_cell(gpu: GpuInfo, rules: PickRules, me: str) -> Text:
     if any(p.is_mine(me) for p in gpu.processes):
         text.append(" (you)", style="bold")
     return text
+
+
+def show_markup(widget: Static, markup: str) -> None:
+    """Update a Static only when its text changes: an update re-lays the screen out, and at one
+    refresh a second most lines repeat themselves."""
+    if widget.content != markup:
+        widget.update(markup)

@@ -8,6 +8,7 @@ from textual.markup import escape
 from textual.widgets import DataTable, Sparkline, Static
 
 from vocseg_tui.core.gpus import MIB, GpuHistory, GpuInfo
+from vocseg_tui.tui.widgets.gpu_cells import show_markup
 
 COMMAND_WIDTH = 160
 
@@ -49,7 +50,7 @@ class GpuDetail(Horizontal):
         facts = self.query_one("#gpu-facts-text", Static)
         if gpu is None:
             self._show_processes([], "")
-            facts.update("")
+            show_markup(facts, "")
             return
         rows = []
         for proc in sorted(gpu.processes, key=lambda p: -(p.gpu_memory or 0)):
@@ -59,20 +60,21 @@ class GpuDetail(Horizontal):
                          (proc.command or "?")[:COMMAND_WIDTH]))
         self._show_processes(rows, f"GPU {gpu.index}: {len(gpu.processes)} process(es)")
         if not gpu.ok:
-            facts.update(f"[b]GPU {gpu.index}[/b] {gpu.uuid}\n[red]{escape(gpu.error or '')}[/red]\n"
-                         "check it with nvidia-smi; the other GPUs still work")
+            show_markup(facts, f"[b]GPU {gpu.index}[/b] {gpu.uuid}\n"
+                               f"[red]{escape(gpu.error or '')}[/red]\n"
+                               "check it with nvidia-smi; the other GPUs still work")
         else:
             mem_util = "-" if gpu.memory_util is None else f"{gpu.memory_util}%"
             limit = f" / {gpu.power_limit:.0f} W" if gpu.power_limit else ""
             power = "-" if gpu.power is None else f"{gpu.power:.0f} W{limit}"
-            facts.update(f"[b]{escape(gpu.name)}[/b]\n{gpu.uuid}\nbus {gpu.pci_bus_id}  mem busy {mem_util}\n"
-                         f"power {power}")
+            show_markup(facts, f"[b]{escape(gpu.name)}[/b]\n{gpu.uuid}\n"
+                               f"bus {gpu.pci_bus_id}  mem busy {mem_util}\npower {power}")
         key = gpu.uuid or str(gpu.index)
         util, memory = history.util(key), history.memory(key)
         self.query_one("#gpu-util-spark", Sparkline).data = util
         self.query_one("#gpu-mem-spark", Sparkline).data = memory
-        self.query_one("#gpu-util-label", Static).update(_range("util", util))
-        self.query_one("#gpu-mem-label", Static).update(_range("memory", memory))
+        show_markup(self.query_one("#gpu-util-label", Static), _range("util", util))
+        show_markup(self.query_one("#gpu-mem-label", Static), _range("memory", memory))
 
 
 def _range(what: str, values: list[float]) -> str:
