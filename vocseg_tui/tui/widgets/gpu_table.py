@@ -8,9 +8,9 @@ from textual.widgets import DataTable
 from vocseg_tui.core.gpus import GpuHistory, GpuInfo, Inventory, PickRules
 from vocseg_tui.tui.widgets.gpu_cells import memory_cell, spark, state_cell, util_cell
 
-COLUMNS = (("gpu", "GPU"), ("name", "name"), ("memory", "memory GiB"),
-           ("util", "util"), ("history", "history"), ("temp", "temp"), ("power", "power"),
-           ("state", "state"))
+# The state (free, whose, failed) comes before the history so it stays visible at 80 columns.
+COLUMNS = (("gpu", "GPU"), ("name", "name"), ("memory", "memory GiB"), ("util", "util"),
+           ("state", "state"), ("history", "history"), ("temp", "temp"), ("power", "power"))
 HISTORY_WIDTH = 8
 
 
@@ -56,10 +56,11 @@ class GpuTable(DataTable[Text]):
         number = mark + Text(f"{gpu.index:>3}")
         if not gpu.ok:
             blank = Text("")
-            return [number, Text(gpu.short_name[:14]), blank, blank, blank,
-                    blank, blank, state_cell(gpu, rules, me)]
+            return [number, Text(gpu.short_name[:14]), blank, blank, state_cell(gpu, rules, me),
+                    blank, blank, blank]
         temp = "" if gpu.temperature is None else f"{gpu.temperature}°C"
         power = "" if gpu.power is None else f"{gpu.power:.0f}W"
-        return [number, Text(gpu.short_name[:14]), memory_cell(gpu),
-                util_cell(gpu), spark(history.util(gpu.uuid or str(gpu.index)), HISTORY_WIDTH),
-                Text(temp.rjust(4)), Text(power.rjust(4)), state_cell(gpu, rules, me)]
+        return [number, Text(gpu.short_name[:14]), memory_cell(gpu), util_cell(gpu),
+                state_cell(gpu, rules, me),
+                spark(history.util(gpu.uuid or str(gpu.index)), HISTORY_WIDTH),
+                Text(temp.rjust(4)), Text(power.rjust(4))]
