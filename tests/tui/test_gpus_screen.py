@@ -175,3 +175,18 @@ async def test_without_a_driver_the_screen_says_cpu_only_and_the_device_is_cpu(
         await pilot.press("a", "space")
         assert "there are no GPUs to choose" in notes(app)
         assert "training on CPU" in str(screen.query_one("#gpu-choice", Static).render())
+
+
+async def test_a_broken_fake_description_is_reported_once_not_every_second(
+        fake_server: Path, sample_project: Project) -> None:
+    app = make_app(sample_project, start="gpus")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot)
+        fake_server.write_text("{broken")
+        write_count = screen.refreshes
+        await pilot.press("r")
+        await until(pilot, lambda: screen.refreshes > write_count)
+        await pilot.press("r")
+        await until(pilot, lambda: screen.refreshes > write_count + 1)
+        assert notes(app).count("cannot read fake GPU description") == 1
+        assert "cannot read fake GPU description" in str(screen.query_one("#gpu-status", Static).render())

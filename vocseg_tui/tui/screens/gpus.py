@@ -76,6 +76,7 @@ class GPUsScreen(AreaScreen):
         self.inventory: Inventory | None = None
         self.refreshes = 0
         self._in_flight = False
+        self._last_error = ""
         self._timer: Timer | None = None
 
     @property
@@ -135,9 +136,13 @@ class GPUsScreen(AreaScreen):
         self._in_flight = False
         self.refreshes += 1
         if message.error is not None:
-            self.notify(f"{message.error.message}\n{message.error.hint}", severity="error",
-                        title="GPUs")
+            text = f"{message.error.message}\n{message.error.hint}"
+            if text != self._last_error:  # once, not every second while it lasts
+                self._last_error = text
+                self.notify(text, severity="error", title="GPUs")
+                show_markup(self.query_one("#gpu-status", Static), f"[red]{escape(text)}[/red]")
             return
+        self._last_error = ""
         inventory = message.inventory
         assert inventory is not None
         self.inventory = inventory
