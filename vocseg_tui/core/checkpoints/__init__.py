@@ -5,7 +5,13 @@ checkpoint that fails the integrity check).
 """
 
 from vocseg_tui.core.checkpoints.delete import confirmation_prompts, confirmations_needed, delete_checkpoint
-from vocseg_tui.core.checkpoints.discovery import discover_runs, find_checkpoint, find_config_dump, scan_run
+from vocseg_tui.core.checkpoints.discovery import (
+    discover_runs,
+    find_checkpoint,
+    find_config_dump,
+    pick_default,
+    scan_run,
+)
 from vocseg_tui.core.checkpoints.errors import CheckpointError, ConfirmationRequired
 from vocseg_tui.core.checkpoints.integrity import Integrity, check_integrity
 from vocseg_tui.core.checkpoints.metrics import validation_miou
@@ -14,5 +20,5 @@ from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 __all__ = [
     "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "check_integrity",
     "confirmation_prompts", "confirmations_needed", "delete_checkpoint", "discover_runs",
-    "find_checkpoint", "find_config_dump", "scan_run", "validation_miou",
+    "find_checkpoint", "find_config_dump", "pick_default", "scan_run", "validation_miou",
 ]

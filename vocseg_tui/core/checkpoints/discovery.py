@@ -139,3 +139,13 @@ def find_checkpoint(path: Path) -> tuple[Run, Checkpoint]:
         if ckpt.path.name == path.name:
             return run, ckpt
     raise CheckpointError(f"{path} is not a .pth checkpoint", "pass an epoch_N.pth, iter_N.pth or best_*.pth")
+
+
+def pick_default(runs: list[Run]) -> Checkpoint | None:
+    """The checkpoint the demo uses when none was chosen: the newest run's best intact one
+    (else its newest intact one), from a run that has a config dump."""
+    for run in runs:
+        if run.config_dump is None or not run.usable:
+            continue
+        return next((c for c in run.usable if c.best), run.usable[0])
+    return None

@@ -1,13 +1,176 @@
-"""The Demo screen (placeholder until its issue lands: it says what will be here)."""
+"""The Demo screen: one key segments an image with a checkpoint and shows the overlay.
+
+Inference runs in the long-lived worker process (core.demo.DemoClient), driven from a thread
+worker, so the UI never waits: the first demo loads the model (seconds), later ones on the same
+checkpoint reuse it (the forward pass only). The overlay is shown with textual-image and saved
+under the project's outputs/ folder; the legend lists the classes found.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.reactive import reactive
+from textual.widgets import LoadingIndicator, Static
+
+from vocseg_tui.core.demo import DEMO_IMAGE, DemoClient, DemoResult, build_request
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.demo_legend import DemoLegend
 
 
-class DemoScreen(PlannedScreen):
+class DemoScreen(AreaScreen):
     MODE = "demo"
-    PLANNED = (
-        'one key: the highlighted checkpoint segments the demo image',
-        'an overlay with the VOC palette and a legend, saved under outputs/',
-    )
+    CSS_PATH = "demo.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "run_demo", "Run demo"),
+        Binding("i", "pick_image", "Pick image"),
+        Binding("b", "builtin_image", "Demo photo"),
+        Binding("c", "copy_output", "Copy output path"),
+    ]
+
+    checkpoint: reactive[Path | None] = reactive(None)
+    image: reactive[Path] = reactive(DEMO_IMAGE)
+    busy: reactive[bool] = reactive(False)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.client: DemoClient | None = None
+        self.result: DemoResult | None = None
+        self._image_widget: Any = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="demo-source")
+        with Horizontal(id="demo-status"):
+            yield LoadingIndicator(id="demo-spinner")
+            yield Static("", id="demo-stage")
+        with Horizontal(id="demo-main"):
+            yield Vertical(Static("Press r to segment the image with the checkpoint.", id="demo-empty"),
+                           id="demo-view")
+            with Vertical(id="demo-side"):
+                yield Static("[b]Classes found[/b]")
+                yield DemoLegend(id="demo-legend")
+                yield Static("", id="demo-output")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#demo-spinner").display = False
+        if self.checkpoint is None:
+            self._find_default()
+        self._show_source()
+
+    def on_unmount(self) -> None:
+        if self.client is not None:
+            self.client.close()
+
+    @work(thread=True, exclusive=True, group="demo-default", exit_on_error=False)
+    def _find_default(self) -> None:
+        from vocseg_tui.core.checkpoints import discover_runs, pick_default
+
+        chosen = pick_default(discover_runs(self.app.project))  # type: ignore[attr-defined]
+        if chosen is not None:
+            self.app.call_from_thread(self._set_default, chosen.path)
+
+    def _set_default(self, path: Path) -> None:
+        if self.checkpoint is None:
+            self.checkpoint = path
+
+    def watch_checkpoint(self) -> None:
+        self._show_source()
+
+    def watch_image(self) -> None:
+        self._show_source()
+
+    def watch_busy(self, busy: bool) -> None:
+        if self.is_mounted:
+            self.query_one("#demo-spinner").display = busy
+
+    def _show_source(self) -> None:
+        if not self.is_mounted:
+            return
+        ckpt = (f"{self.checkpoint.parent.name}/{self.checkpoint.name}" if self.checkpoint
+                else "none yet: train a model, or pick one on the Checkpoints screen (6)")
+        self.query_one("#demo-source", Static).update(
+            f"[b]Checkpoint[/b] {ckpt}   [b]Image[/b] {self.image.name}"
+            f"{' (demo photo, CC0)' if self.image == DEMO_IMAGE else ''}")
+
+    def start(self, checkpoint: Path, image: Path | None = None) -> None:
+        """Run the demo for `checkpoint` (called by the Checkpoints screen's demo key)."""
+        self.checkpoint = checkpoint
+        if image is not None:
+            self.image = image
+        self.action_run_demo()
+
+    def action_run_demo(self) -> None:
+        if self.checkpoint is None:
+            self.notify("No checkpoint yet: train a model first, or choose one on the Checkpoints screen.",
+                        severity="warning")
+            return
+        self.busy = True
+        self.query_one("#demo-stage", Static).update("starting the inference worker…")
+        self._run(self.checkpoint, self.image)
+
+    @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
+    def _run(self, checkpoint: Path, image: Path) -> None:
+        try:
+            request = build_request(checkpoint, image, self.app.project.outputs_dir)  # type: ignore[attr-defined]
+            if self.client is None:
+                self.client = DemoClient()
+            result = self.client.run(request, lambda stage: self.app.call_from_thread(self._stage, stage))
+        except VocsegError as error:
+            self.app.call_from_thread(self._failed, error)
+            return
+        self.app.call_from_thread(self._show, result)
+
+    def _stage(self, stage: str) -> None:
+        first = stage == "loading model"
+        hint = " (first demo of this checkpoint: the next ones reuse the model)" if first else ""
+        self.query_one("#demo-stage", Static).update(f"{stage}…{hint}")
+
+    def _failed(self, error: VocsegError) -> None:
+        self.busy = False
+        self.query_one("#demo-stage", Static).update(f"[red]{error.message}[/red]")
+        self.notify(f"{error.message}\n{error.hint}", title="Demo failed", severity="error", timeout=8)
+
+    def _show(self, result: DemoResult) -> None:
+        from vocseg_tui.tui.widgets.demo_image import image_widget_class
+
+        self.busy = False
+        self.result = result
+        warm = "model reused" if result.reused_model else "model loaded"
+        self.query_one("#demo-stage", Static).update(f"done in {result.seconds:.2f} s ({warm})")
+        self.query_one("#demo-legend", DemoLegend).show(result.legend)
+        self.query_one("#demo-output", Static).update(f"[b]Saved[/b]\n{result.out}")
+        view = self.query_one("#demo-view", Vertical)
+        if self._image_widget is None:
+            view.remove_children()
+            self._image_widget = image_widget_class()(str(result.out), id="demo-image")
+            view.mount(self._image_widget)
+        else:
+            self._image_widget.image = str(result.out)
+
+    def action_pick_image(self) -> None:
+        from vocseg_tui.tui.widgets.demo_picker import ImagePicker
+
+        def chosen(path: Path | None) -> None:
+            if path is not None:
+                self.image = path
+                self.action_run_demo()
+
+        self.app.push_screen(ImagePicker(self.app.project.root), chosen)  # type: ignore[attr-defined]
+
+    def action_builtin_image(self) -> None:
+        self.image = DEMO_IMAGE
+        self.action_run_demo()
+
+    def action_copy_output(self) -> None:
+        if self.result is None:
+            self.notify("No output yet: run a demo first (r).", severity="warning")
+            return
+        self.app.copy_to_clipboard(str(self.result.out))
+        self.notify(f"Copied {self.result.out}")

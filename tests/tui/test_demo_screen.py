@@ -1,0 +1,83 @@
+"""The Demo screen driven as a user would, with the real inference worker."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.training import TrainedRun
+from vocseg_tui.core.project import Project
+from vocseg_tui.tui.app import make_app
+from vocseg_tui.tui.screens.demo import DemoScreen
+
+
+async def _wait(pilot, condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "timed out"
+        await pilot.pause(0.1)
+
+
+@pytest.mark.slow
+async def test_one_key_demo_shows_the_overlay_and_legend_and_stays_responsive(
+        trained_sample: TrainedRun, tmp_path: Path) -> None:
+    root = tmp_path / "project"
+    shutil.copytree(trained_sample.project.root, root)
+    app = make_app(Project.open(root), start="demo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DemoScreen)
+        await _wait(pilot, lambda: screen.checkpoint is not None)
+        assert screen.checkpoint is not None and screen.checkpoint.name.startswith("best_")
+        await pilot.press("r")
+        await pilot.pause(0.2)
+        assert screen.busy  # the UI keeps running while the worker loads the model
+        await pilot.press("3")  # switching areas works during inference
+        assert app.current_mode == "recipe"
+        await pilot.press("7")
+        await _wait(pilot, lambda: not screen.busy)
+        assert screen.result is not None, str(screen.query_one("#demo-stage").render())
+        out = root / "outputs" / f"sample_tiny_{screen.checkpoint.stem}_chelsea.png"
+        assert screen.result.out == out and out.is_file()
+        legend = str(screen.query_one("#demo-legend").render())
+        for entry in screen.result.legend:
+            assert entry["name"] in legend
+        assert str(out) in str(screen.query_one("#demo-output").render())
+        assert screen.query("#demo-image")  # the overlay is on screen
+        await pilot.press("r")  # second demo: the model is reused
+        await pilot.pause(0.1)
+        await _wait(pilot, lambda: not screen.busy)
+        assert screen.result.reused_model
+        assert "model reused" in str(screen.query_one("#demo-stage").render())
+
+
+@pytest.mark.slow
+async def test_a_bad_image_is_reported_and_the_screen_keeps_working(
+        trained_sample: TrainedRun, tmp_path: Path) -> None:
+    fake = tmp_path / "holiday.jpg"
+    fake.write_text("not a photo")
+    app = make_app(trained_sample.project, start="demo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DemoScreen)
+        await _wait(pilot, lambda: screen.checkpoint is not None)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*str(fake), "enter")
+        await _wait(pilot, lambda: not screen.busy)
+        assert "not an image" in str(screen.query_one("#demo-stage").render())
+        assert screen.result is None and app.is_running
+        assert not any((trained_sample.project.root / "outputs").glob("*holiday*"))
+
+
+async def test_without_checkpoints_the_demo_key_explains(sample_project: Project) -> None:
+    app = make_app(sample_project, start="demo")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        await pilot.press("r")
+        await pilot.pause()
+        assert any("No checkpoint yet" in n.message for n in app._notifications)
