@@ -1,14 +1,212 @@
-"""The Jobs screen (placeholder until its issue lands: it says what will be here)."""
+"""The Jobs screen: every training job, live, with the keys to launch, stop and resume them.
+
+Jobs run detached (their supervisor is not a child of this app), so this screen only reads the
+shared registry and the work dirs: a timer asks for a refresh every couple of seconds, a thread
+worker reads (SQLite plus one log tail per active job) and posts the rows back. The timer is
+paused while the screen is hidden. Launch, stop and resume also run in thread workers.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.jobs.backend import TmuxBackend
+from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume, stop
+from vocseg_tui.core.jobs.overview import JobRow, Overview
+from vocseg_tui.core.jobs.queue import QueueRule
+from vocseg_tui.core.jobs.registry import Job
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.job_detail import JobDetail
+from vocseg_tui.tui.widgets.job_launch import LaunchChoice, LaunchDialog
+from vocseg_tui.tui.widgets.job_table import JobTable
+
+REFRESH_S = 2.0
+SELECTED_JOB_ATTR = "selected_job_id"
+"""The app attribute the Logs screen reads to know which job to follow."""
 
 
-class JobsScreen(PlannedScreen):
+@dataclass
+class JobsRefreshed(Message):
+    rows: list[JobRow]
+
+
+@dataclass
+class JobActionDone(Message):
+    text: str
+    error: VocsegError | None = None
+
+
+class JobsScreen(AreaScreen):
     MODE = "jobs"
-    PLANNED = (
-        'every job with state, progress, ETA, latest loss and mIoU',
-        'launch detached training that outlives the app and the SSH session',
-        'stop, stop after this epoch, resume, queue for GPUs',
-    )
+    CSS_PATH = "jobs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "launch", "Launch"),
+        Binding("s", "stop", "Stop"),
+        Binding("e", "stop_after_epoch", "Stop after epoch"),
+        Binding("r", "resume", "Resume"),
+        Binding("l", "follow_log", "Follow log"),
+        Binding("t", "tmux_hint", "tmux attach"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.overview = Overview()
+        self.rows: list[JobRow] = []
+        self._timer: Timer | None = None
+        self._in_flight = False
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="jobs-status")
+        yield JobTable()
+        yield JobDetail(id="job-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.watch(self.app, "device_choice", lambda _: self._show_status(), init=False)
+        self._apply(self.overview.rows())  # one quick read so the first frame is complete
+        self._timer = self.set_interval(REFRESH_S, self.refresh_jobs)
+
+    def on_screen_suspend(self) -> None:
+        if self._timer is not None:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None:
+            self._timer.resume()
+            self.refresh_jobs()
+
+    # Reading ---------------------------------------------------------------------------------
+    def refresh_jobs(self) -> None:
+        if not self._in_flight:
+            self._in_flight = True
+            self._read_in_thread()
+
+    @work(thread=True, exclusive=True, group="jobs-refresh", exit_on_error=False)
+    def _read_in_thread(self) -> None:
+        try:
+            self.post_message(JobsRefreshed(self.overview.rows()))
+        except Exception as error:  # a locked or broken registry must not freeze the screen
+            self.post_message(JobActionDone("", VocsegError(f"cannot read the job registry: {error}",
+                                                            "it retries every few seconds")))
+
+    def on_jobs_refreshed(self, message: JobsRefreshed) -> None:
+        self._in_flight = False
+        self._apply(message.rows)
+
+    def _apply(self, rows: list[JobRow]) -> None:
+        self.rows = rows
+        self.query_one(JobTable).show(rows)
+        self._show_status()
+        self._show_detail()
+
+    def _show_status(self) -> None:
+        device: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        active = sum(1 for r in self.rows if r.job.state.is_active)
+        self.query_one("#jobs-status", Static).update(
+            f"{len(self.rows)} job(s), {active} queued or running · new jobs train on "
+            f"[b]{device.label()}[/b] (GPUs area, key 2) · jobs keep running when you quit")
+
+    def _show_detail(self) -> None:
+        self.query_one(JobDetail).show(self.highlighted)
+
+    @property
+    def highlighted(self) -> JobRow | None:
+        job_id = self.query_one(JobTable).highlighted_id
+        return next((r for r in self.rows if r.job.id == job_id), None)
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    # Acting ----------------------------------------------------------------------------------
+    def _selected_or_warn(self) -> JobRow | None:
+        row = self.highlighted
+        if row is None:
+            self.notify("No job selected: launch one with n", severity="warning")
+        return row
+
+    def action_launch(self) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        configs = project.configs()
+        if not configs:
+            self.notify(f"No configs in {project.configs_dir}", title="Launch", severity="error")
+            return
+        devices: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        dialog = LaunchDialog(configs, devices, TmuxBackend.unavailable_reason())
+        self.app.push_screen(dialog, self._launch_chosen)
+
+    def _launch_chosen(self, choice: LaunchChoice | None) -> None:
+        if choice is not None:
+            self._launch_in_thread(choice, self.app.device_choice)  # type: ignore[attr-defined]
+
+    @work(thread=True, group="jobs-action", exit_on_error=False)
+    def _launch_in_thread(self, choice: LaunchChoice, devices: DeviceChoice) -> None:
+        project = self.app.project  # type: ignore[attr-defined]
+        request = LaunchRequest(choice.config, project.root, devices=devices,
+                                queue=QueueRule(gpus=devices.indices) if choice.queue else None,
+                                backend="tmux" if choice.tmux else "local", max_retries=choice.retries)
+        self._act(lambda: launch(request), "launched")
+
+    def _act(self, call: Callable[[], Job], verb: str) -> None:
+        """Run one core call (in a worker thread) and report its result as a message."""
+        try:
+            job = call()
+        except VocsegError as error:
+            self.post_message(JobActionDone("", error))
+            return
+        text = f"job {job.id} {verb}"
+        if job.tmux_session:
+            text += f": tmux attach -t {job.tmux_session}"
+        self.post_message(JobActionDone(text))
+
+    def on_job_action_done(self, message: JobActionDone) -> None:
+        if message.error is not None:
+            self.notify(f"{message.error.message}\n{message.error.hint}", severity="error", title="Jobs")
+        elif message.text:
+            self.notify(message.text, title="Jobs")
+        self.refresh_jobs()
+
+    def action_stop(self) -> None:
+        if (row := self._selected_or_warn()) is not None:
+            self._control(row.job.id, "stop requested (SIGINT, then SIGTERM, then SIGKILL)", False)
+
+    def action_stop_after_epoch(self) -> None:
+        if (row := self._selected_or_warn()) is not None:
+            self._control(row.job.id, "will stop after this epoch (checkpoint first)", True)
+
+    @work(thread=True, group="jobs-action", exit_on_error=False)
+    def _control(self, job_id: int, verb: str, after_epoch: bool) -> None:
+        self._act(lambda: stop(job_id, self.overview.registry, after_epoch=after_epoch), verb)
+
+    def action_resume(self) -> None:
+        if (row := self._selected_or_warn()) is not None:
+            self._resume_in_thread(row.job.id)
+
+    @work(thread=True, group="jobs-action", exit_on_error=False)
+    def _resume_in_thread(self, job_id: int) -> None:
+        self._act(lambda: resume(job_id, self.overview.registry), f"launched, resuming job {job_id}")
+
+    def action_follow_log(self) -> None:
+        if (row := self._selected_or_warn()) is not None:
+            setattr(self.app, SELECTED_JOB_ATTR, row.job.id)
+            self.app.switch_mode("logs")
+
+    def action_tmux_hint(self) -> None:
+        if (row := self._selected_or_warn()) is None:
+            return
+        if row.attach:
+            self.notify(f"From a terminal on this machine:\n{row.attach}", title=f"job {row.job.id}",
+                        timeout=15)
+        else:
+            self.notify(f"job {row.job.id} does not run in tmux; its log is {row.job.log_path}",
+                        title="tmux", severity="warning")

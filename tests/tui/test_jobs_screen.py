@@ -1,0 +1,133 @@
+"""The Jobs screen with Textual's pilot, over a real registry and real job files."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from vocseg_tui.core.jobs import JobState, Registry
+from vocseg_tui.core.jobs.procs import start_time
+from vocseg_tui.core.project import Project
+from vocseg_tui.tui.app import make_app
+from vocseg_tui.tui.screens.jobs import JobsScreen
+from vocseg_tui.tui.widgets.job_detail import JobDetail
+from vocseg_tui.tui.widgets.job_table import JobTable
+
+LOG_TAIL = (
+    "11/24 15:38:19 - mmengine - INFO - Epoch(train) [2][ 5/13]  lr: 2.9361e-02  eta: 0:00:20  "
+    "time: 0.5572  data_time: 0.0075  loss: 2.5255  decode.loss_ce: 1.6522\n"
+    "11/24 15:38:21 - mmengine - INFO - Epoch(val) [1][6/6]    aAcc: 85.6500  mIoU: 17.1300  mAcc: 20.0\n"
+)
+
+
+def _jobs(project: Project) -> tuple[int, int]:
+    registry = Registry()
+    work_dir = project.work_dirs / "sample_tiny"
+    failed = registry.add(name="sample_tiny", config=str(project.configs_dir / "sample_tiny.py"),
+                          work_dir=str(work_dir), cwd=str(project.root), backend="local",
+                          state=JobState.FAILED, exit_code=137, signal=9, started_at=time.time() - 600,
+                          failure="the process was killed by SIGKILL")
+    # A running job whose supervisor is this test process (alive, so not `lost`).
+    running = registry.add(name="sample_tiny", config=str(project.configs_dir / "sample_tiny.py"),
+                           work_dir=str(work_dir), cwd=str(project.root), backend="tmux",
+                           state=JobState.RUNNING, parent_id=failed.id, attempt=2,
+                           tmux_session="vocseg-job-2",
+                           supervisor_pid=os.getpid(), supervisor_started=start_time(os.getpid()),
+                           train_pid=os.getpid(), started_at=time.time() - 60)
+    running.paths.create()
+    running.log_path.write_text(LOG_TAIL)
+    (work_dir / "sample_tiny.py").write_text("train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=3)\n")
+    return failed.id, running.id
+
+
+async def test_jobs_screen_shows_every_job_with_progress(sample_project: Project) -> None:
+    failed, running = _jobs(sample_project)
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(JobTable)
+        assert table.row_count == 2
+        row = [str(c) for c in table.get_row(str(running))]
+        assert row[1] == "running" and row[4] == "ep 2/3 · 5/13" and row[5] == "0:00:20"
+        assert row[6] == "2.526" and row[7] == "17.1"
+        assert "tmux attach -t vocseg-job-2" in row[9]
+        assert "exit 137" in str(table.get_row(str(failed))[9])
+        detail = str(app.screen.query_one(JobDetail).render())
+        assert "resumes job" in detail and "tmux attach -t vocseg-job-2" in detail
+
+
+async def test_follow_log_switches_to_logs_with_the_selected_job(sample_project: Project) -> None:
+    _, running = _jobs(sample_project)
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("l")
+        await pilot.pause()
+        assert getattr(app, "selected_job_id", None) == running
+        assert app.current_mode == "logs"
+
+
+async def test_stop_of_an_ended_job_says_why_not(sample_project: Project) -> None:
+    failed, _ = _jobs(sample_project)
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("down")  # the failed job (rows are newest first)
+        await pilot.press("s")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts = [n.message for n in app._notifications]
+        assert any(f"job {failed} is already failed" in t for t in texts)
+
+
+@pytest.mark.slow
+async def test_launch_dialog_starts_a_detached_job_that_appears_in_the_table(
+        sample_project: Project) -> None:
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(JobTable).row_count == 0
+        assert "No jobs yet" in str(app.screen.query_one(JobDetail).render())
+        await pilot.press("n")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LaunchDialog"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, JobsScreen) and Registry().all_jobs() == []
+
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.click("#launch-go")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        jobs = Registry().all_jobs()
+        assert len(jobs) == 1 and jobs[0].config.endswith("sample_tiny.py") and jobs[0].supervisor_pid
+        screen = app.screen
+        assert isinstance(screen, JobsScreen)
+        screen.refresh_jobs()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.query_one(JobTable).row_count == 1
+        await pilot.press("s")  # stop it again: nothing should keep training after the test
+        await app.workers.wait_for_complete()
+    deadline = time.monotonic() + 60
+    while Registry().get(jobs[0].id).state.is_active and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert Registry().get(jobs[0].id).state is JobState.STOPPED
+
+
+async def test_refresh_timer_pauses_when_hidden(sample_project: Project) -> None:
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, JobsScreen) and screen._timer is not None
+        assert screen._timer._active.is_set()
+        await pilot.press("1")
+        await pilot.pause()
+        assert not screen._timer._active.is_set()
+        await pilot.press("4")
+        await pilot.pause()
+        assert screen._timer._active.is_set()

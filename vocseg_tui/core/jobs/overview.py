@@ -1,0 +1,44 @@
+"""The job list as the Jobs screen and `vocseg-tui jobs` show it: each job with its progress.
+
+Reading progress means reading a log tail per job; an ended job's progress never changes, so
+it is read once and cached, and the epoch total (from the dumped config) once per job. A poll
+of a long job history therefore costs one SQLite query plus one tail per *active* job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from vocseg_tui.core.jobs.backend import backend_for
+from vocseg_tui.core.jobs.progress import Progress, max_epochs, read_progress
+from vocseg_tui.core.jobs.registry import Job, Registry
+from vocseg_tui.core.jobs.status import list_jobs
+
+
+@dataclass(frozen=True)
+class JobRow:
+    job: Job
+    progress: Progress
+    attach: str | None
+    """`tmux attach -t <name>` for a tmux job, else None."""
+
+
+class Overview:
+    def __init__(self, registry: Registry | None = None) -> None:
+        self.registry = registry or Registry()
+        self._ended: dict[int, Progress] = {}
+        self._epochs: dict[int, int | None] = {}
+
+    def rows(self) -> list[JobRow]:
+        return [self._row(job) for job in list_jobs(self.registry)]
+
+    def _row(self, job: Job) -> JobRow:
+        progress = self._ended.get(job.id)
+        if progress is None:
+            if job.id not in self._epochs or self._epochs[job.id] is None:
+                self._epochs[job.id] = max_epochs(Path(job.work_dir), job.config)
+            progress = read_progress(job, self._epochs[job.id])
+            if not job.state.is_active:
+                self._ended[job.id] = progress
+        return JobRow(job, progress, backend_for(job, self.registry).attach_command(job))

@@ -1,0 +1,68 @@
+"""The launch dialog: which config, on the devices chosen in the GPUs area, how to run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from vocseg_tui.core.devices import DeviceChoice
+
+
+@dataclass(frozen=True)
+class LaunchChoice:
+    config: Path
+    tmux: bool
+    queue: bool
+    retries: int
+
+
+class LaunchDialog(ModalScreen[LaunchChoice | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, configs: list[Path], devices: DeviceChoice, tmux_reason: str | None) -> None:
+        super().__init__()
+        self.configs = configs
+        self.devices = devices
+        self.tmux_reason = tmux_reason
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="launch-dialog"):
+            yield Static("[b]Launch training[/b]", id="launch-title")
+            yield Label("Config")
+            yield Select([(p.name, p) for p in self.configs], allow_blank=not self.configs,
+                         value=self.configs[0] if self.configs else Select.BLANK, id="launch-config")
+            yield Static(f"Devices: [b]{self.devices.label()}[/b]  (change them in the GPUs area, key 2)",
+                         id="launch-devices")
+            yield Checkbox("Run inside a tmux session (raw console: tmux attach)", id="launch-tmux",
+                           disabled=self.tmux_reason is not None)
+            if self.tmux_reason:
+                yield Static(f"[dim]{self.tmux_reason}[/dim]")
+            yield Checkbox("Queue: wait until these devices are free", id="launch-queue")
+            with Horizontal(id="launch-retries-row"):
+                yield Label("Retries after a crash worth retrying ")
+                yield Input("0", type="integer", id="launch-retries", max_length=2)
+            with Horizontal(id="launch-buttons"):
+                yield Button("Launch", variant="primary", id="launch-go")
+                yield Button("Cancel", id="launch-cancel")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "launch-cancel":
+            self.dismiss(None)
+            return
+        config = self.query_one("#launch-config", Select).value
+        if not isinstance(config, Path):
+            self.notify("Pick a config first (the project's configs/ folder is empty?)", severity="error")
+            return
+        retries_text = self.query_one("#launch-retries", Input).value or "0"
+        self.dismiss(LaunchChoice(config, self.query_one("#launch-tmux", Checkbox).value,
+                                  self.query_one("#launch-queue", Checkbox).value, int(retries_text)))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

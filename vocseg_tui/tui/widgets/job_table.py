@@ -1,0 +1,83 @@
+"""The job list: one row per job, keyed by job id, so the cursor stays on the job it was on."""
+
+from __future__ import annotations
+
+import time
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from vocseg_tui.core.jobs.overview import JobRow
+
+COLUMNS = (("id", "ID"), ("state", "state"), ("name", "config"), ("device", "device"),
+           ("progress", "progress"), ("eta", "ETA"), ("loss", "loss"), ("miou", "mIoU"),
+           ("age", "started"), ("detail", "detail"))
+STATE_STYLE = {"queued": "yellow", "running": "bold green", "succeeded": "green", "failed": "bold red",
+               "stopped": "magenta", "lost": "red"}
+
+
+def _age(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f}s ago"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f}m ago"
+    if seconds < 129600:
+        return f"{seconds / 3600:.0f}h ago"
+    return f"{seconds / 86400:.0f}d ago"
+
+
+def cells(row: JobRow, now: float) -> list[Text]:
+    job, p = row.job, row.progress
+    device = "CPU" if not job.gpus else "GPU " + ",".join(map(str, job.gpus))
+    nproc = int(job.options.get("nproc", 1))
+    if nproc > 1 and not job.gpus:
+        device += f" x{nproc}"
+    detail = job.waiting_for or job.failure or (row.attach or "")
+    if job.parent_id and not detail:
+        detail = f"resumes #{job.parent_id}"
+    if job.state.value == "failed" and job.exit_code is not None:
+        detail = f"exit {job.exit_code}: {detail}"
+    return [
+        Text(str(job.id), justify="right"),
+        Text(job.state.value, style=STATE_STYLE.get(job.state.value, "")),
+        Text(job.name),
+        Text(device),
+        Text(p.label() or "-"),
+        Text(p.eta if job.state.is_active and p.eta else "-"),
+        Text(f"{p.loss:.3f}" if p.loss is not None else "-", justify="right"),
+        Text(f"{p.miou:.1f}" if p.miou is not None else "-", justify="right"),
+        Text(_age(now - (job.started_at or job.created_at))),
+        Text(detail[:70], style="dim" if not job.failure else "red"),
+    ]
+
+
+class JobTable(DataTable[Text]):
+    def __init__(self) -> None:
+        super().__init__(id="job-table", cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    @property
+    def highlighted_id(self) -> int | None:
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        return int(row_key.value or 0)
+
+    def show(self, rows: list[JobRow]) -> None:
+        now = time.time()
+        keys = [str(r.job.id) for r in rows]
+        if [str(k.value) for k in self.rows] != keys:
+            current = self.highlighted_id
+            self.clear()
+            for row in rows:
+                self.add_row(*cells(row, now), key=str(row.job.id))
+            if current is not None and str(current) in keys:
+                self.move_cursor(row=keys.index(str(current)))
+            return
+        for row in rows:
+            for (column, _), value in zip(COLUMNS, cells(row, now), strict=True):
+                if self.get_cell(str(row.job.id), column) != value:
+                    self.update_cell(str(row.job.id), column, value)
