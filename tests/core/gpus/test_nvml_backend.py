@@ -4,7 +4,8 @@ The only code that cannot run here for real is the mapping from pynvml's answers
 GpuInfo, so this drives it with a scripted stand-in for the `pynvml` module (same function
 names, same exception classes). It pins what a real server shows: milliwatts become watts, a
 reading the board does not support becomes None, a GPU that is lost fails its own row only,
-and a process that is both compute and graphics is listed once.
+a process that is both compute and graphics is listed once, and a query an older driver
+lacks does not fail the GPU.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ def scripted_pynvml(*, init_error: str | None = None) -> types.ModuleType:
     class NVMLError(Exception):
         pass
 
-    for name in ("NotSupported", "GpuIsLost", "LibraryNotFound", "DriverNotLoaded"):
+    for name in ("NotSupported", "FunctionNotFound", "GpuIsLost", "LibraryNotFound", "DriverNotLoaded"):
         setattr(nvml, f"NVMLError_{name}", type(f"NVMLError_{name}", (NVMLError,), {}))
     nvml.NVMLError, nvml.NVML_TEMPERATURE_GPU = NVMLError, 0
 
@@ -49,6 +50,11 @@ def scripted_pynvml(*, init_error: str | None = None) -> types.ModuleType:
         return 250_500
 
     process = SimpleNamespace(pid=4242, usedGpuMemory=3 * 1024**3)
+
+    def graphics(handle: int) -> list[SimpleNamespace]:
+        if handle == 2:  # an older driver without this query
+            raise nvml.NVMLError_FunctionNotFound()
+        return [process]
     nvml.__dict__.update(
         nvmlInit=init, nvmlShutdown=lambda: None, nvmlSystemGetDriverVersion=lambda: "550.54.15",
         nvmlDeviceGetCount=lambda: 3, nvmlDeviceGetHandleByIndex=lambda i: i,
@@ -59,7 +65,7 @@ def scripted_pynvml(*, init_error: str | None = None) -> types.ModuleType:
         nvmlDeviceGetEnforcedPowerLimit=lambda h: 700_000,
         nvmlDeviceGetPciInfo=lambda h: SimpleNamespace(busId=f"00000000:{h:02X}:00.0"),
         nvmlDeviceGetComputeRunningProcesses=lambda h: [process],
-        nvmlDeviceGetGraphicsRunningProcesses=lambda h: [process],
+        nvmlDeviceGetGraphicsRunningProcesses=graphics,
     )
     return nvml  # type: ignore[no-any-return]
 
@@ -77,6 +83,7 @@ def test_nvml_answers_become_gpu_rows(monkeypatch: pytest.MonkeyPatch) -> None:
     assert healthy.processes[0].gpu_memory == 3 * 1024**3
     assert not lost.ok and "GPU is lost" in (lost.error or "")
     assert no_power.ok and no_power.power is None and no_power.memory_used == 5 * 1024**3
+    assert [p.pid for p in no_power.processes] == [4242]
 
 
 @pytest.mark.parametrize(("error", "says"), [

@@ -98,10 +98,11 @@ class NvmlBackend:
         return tuple(seen.values())
 
     def _optional(self, query: Callable[[], T]) -> T | None:
-        """A reading the board does not offer is None; any other failure fails the GPU."""
+        """A reading the board (or an older driver) does not offer is None; any other failure
+        fails the GPU."""
         try:
             return query()
-        except self._nvml.NVMLError_NotSupported:
+        except (self._nvml.NVMLError_NotSupported, self._nvml.NVMLError_FunctionNotFound):
             return None
 
     def close(self) -> None:
