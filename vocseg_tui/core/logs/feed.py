@@ -14,7 +14,7 @@ from pathlib import Path
 
 from vocseg_tui.core.logs.diagnose import Diagnosis, diagnose
 from vocseg_tui.core.logs.history import History
-from vocseg_tui.core.logs.parser import LineParser
+from vocseg_tui.core.logs.parser import LevelTracker, LineParser
 from vocseg_tui.core.logs.reader import TailReader
 from vocseg_tui.core.logs.scalars import ScalarsReader
 from vocseg_tui.core.logs.sources import LogTarget, run_logs, scalars_files
@@ -31,6 +31,8 @@ DIAGNOSIS_LINES = 400
 @dataclass
 class Batch:
     lines: list[str] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    """Per line: 0 debug, 1 info, 2 warning, 3 error (continuation lines inherit)."""
     reset: bool = False
     """The file started over: drop the lines shown before."""
     more: bool = False
@@ -49,6 +51,7 @@ class LogFeed:
         self.tail_bytes = tail_bytes
         self.history = History()
         self.parser = LineParser()
+        self.levels = LevelTracker()
         self.path: Path | None = None
         self.tail_mode = False
         self._queue: list[Path] = []
@@ -112,7 +115,7 @@ class LogFeed:
             result = self._reader.read()
             read += self._reader.offset - offset
             if result.reset:
-                batch.reset, batch.lines = True, []
+                batch.reset, batch.lines, batch.levels = True, [], []
                 self.history, self.parser = History(), LineParser()
                 self._recent.clear()
                 batch.changed = True
@@ -123,6 +126,7 @@ class LogFeed:
                     self.history.add(events)
             batch.changed = batch.changed or self.history.version != before
             batch.lines.extend(result.lines)
+            batch.levels.extend(self.levels.feed(line) for line in result.lines)
             self._recent.extend(result.lines[-DIAGNOSIS_LINES:])
             if not result.more:
                 self._rescan(batch)
@@ -130,6 +134,7 @@ class LogFeed:
                     break
                 self._switch(self._queue.pop(0))
                 batch.lines.append(f"── vocseg-tui: now reading {self.path} ──")
+                batch.levels.append(1)
                 continue
             if read >= max_bytes or time.monotonic() >= deadline:
                 batch.more = True

@@ -147,3 +147,23 @@ def is_error_anchor(line: str) -> bool:
     if level in ("ERROR", "CRITICAL"):
         return True
     return line.startswith(_TRACE_START) or _looks_like_error(line)
+
+
+LEVEL_RANK = {"DEBUG": 0, "INFO": 1, "WARNING": 2, "ERROR": 3, "CRITICAL": 3}
+
+
+class LevelTracker:
+    """The level each line belongs to, for the level filter: a continuation line (a config
+    dump, a table, a traceback's frames) belongs to the message above it, and a traceback is
+    ERROR up to the next log line, so filtering to errors keeps whole tracebacks."""
+
+    def __init__(self) -> None:
+        self._current = 1
+
+    def feed(self, line: str) -> int:
+        level, _ = split_head(line)
+        if level is not None:
+            self._current = LEVEL_RANK[level]
+        elif line.startswith(_TRACE_START) or _looks_like_error(line):
+            self._current = 3
+        return self._current

@@ -1,14 +1,320 @@
-"""The Logs screen (placeholder until its issue lands: it says what will be here)."""
+"""The Logs screen: follow any run's log, see its curves and per-class IoU, and why it failed.
+
+Reading happens in a thread worker started by a timer this screen owns (paused while the
+screen is hidden). Each tick reads at most a bounded batch of new lines for the job on show
+and hands it over in one `call_from_thread`, so a fast log never floods the message queue.
+Every job keeps its own buffer, feed and scroll position, so switching jobs is instant.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+import time
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.timer import Timer
+from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from vocseg_tui.core.logs import Batch, LogFeed, LogTarget, all_targets, is_error_anchor
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.log_charts import LogCharts
+from vocseg_tui.tui.widgets.log_iou import IouTable
+from vocseg_tui.tui.widgets.log_view import LogView
+
+POLL_S = 0.5
+TARGETS_S = 5.0
+CHART_MIN_S = 1.0
+MAX_BUFFER = 200_000
+"""Lines kept per job in the pane; older ones are dropped (the CLI prints the whole file)."""
+LEVEL_NAMES = {0: "all", 2: "WARNING+", 3: "ERROR"}
+SMOOTHING = (0.0, 0.6, 0.9)
 
 
-class LogsScreen(PlannedScreen):
+@dataclass
+class JobCache:
+    """What the screen keeps per job so that switching back shows it at once."""
+
+    feed: LogFeed
+    lines: list[str] = field(default_factory=list)
+    levels: list[int] = field(default_factory=list)
+    scroll_y: float | None = None
+    follow: bool = True
+    drawn_version: int = -1
+
+
+class LogsScreen(AreaScreen):
     MODE = "logs"
-    PLANNED = (
-        "the selected job's log, followed live, with filter and search",
-        'curves of loss, LR and mIoU; per-class IoU',
-        'a one-line diagnosis of why a run failed, with the fix',
-    )
+    CSS_PATH = "logs.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "toggle_follow", "Follow on/off"),
+        Binding("l", "cycle_level", "Level filter"),
+        Binding("slash", "search", "Search", key_display="/"),
+        Binding("n", "find_next", "Next match"),
+        Binding("N", "find_previous", "Prev match", key_display="N"),
+        Binding("right_square_bracket", "next_error", "Next error", key_display="]"),
+        Binding("left_square_bracket", "previous_error", "Prev error", key_display="["),
+        Binding("t", "cycle_tab", "Log/Curves/IoU"),
+        Binding("s", "cycle_smoothing", "Smoothing"),
+        Binding("r", "refresh_jobs", "Refresh jobs"),
+        Binding("escape", "close_search", "Close search", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.targets: list[LogTarget] = []
+        self.caches: dict[str, JobCache] = {}
+        self.current: str | None = None
+        self.query_text = ""
+        self.smoothing = 0.6
+        self._poll_timer: Timer | None = None
+        self._targets_timer: Timer | None = None
+        self._polling = False
+        self._last_chart = 0.0
+        self._selected_job: int | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("", id="logs-diagnosis")
+        yield Static("No run selected.", id="logs-status")
+        with Horizontal(id="logs-main"):
+            yield OptionList(id="logs-jobs")
+            with TabbedContent(id="logs-tabs", initial="tab-log"):
+                with TabPane("Log", id="tab-log"):
+                    yield LogView(id="logs-view")
+                with TabPane("Curves", id="tab-curves"):
+                    yield LogCharts(id="logs-charts")
+                with TabPane("Per-class IoU", id="tab-iou"):
+                    yield IouTable(id="logs-iou")
+        yield Input(placeholder="search the log (enter: find, n/N: next/previous)", id="logs-search")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._poll_timer = self.set_interval(POLL_S, self._tick)
+        self._targets_timer = self.set_interval(TARGETS_S, self.load_targets)
+        self.load_targets()
+
+    def on_screen_suspend(self) -> None:
+        for timer in (self._poll_timer, self._targets_timer):
+            if timer is not None:
+                timer.pause()
+
+    def on_screen_resume(self) -> None:
+        for timer in (self._poll_timer, self._targets_timer):
+            if timer is not None:
+                timer.resume()
+        self.load_targets()
+
+    # --- jobs -------------------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="logs-targets", exit_on_error=False)
+    def load_targets(self) -> None:
+        targets = all_targets(self.app.project.work_dirs)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._show_targets, targets)
+
+    def _show_targets(self, targets: list[LogTarget]) -> None:
+        old = [(t.key, t.title, t.state) for t in self.targets]
+        self.targets = targets
+        for target in targets:  # keep state/exit code fresh for the diagnosis
+            if target.key in self.caches:
+                self.caches[target.key].feed.target = target
+        options = self.query_one("#logs-jobs", OptionList)
+        if old != [(t.key, t.title, t.state) for t in targets]:
+            highlighted = self.current
+            options.clear_options()
+            options.add_options([Option(self._label(t), id=t.key) for t in targets])
+            if highlighted is not None and any(t.key == highlighted for t in targets):
+                options.highlighted = next(i for i, t in enumerate(targets) if t.key == highlighted)
+        wanted = getattr(self.app, "selected_job_id", None)
+        if wanted is not None and wanted != self._selected_job:
+            self._selected_job = wanted
+            key = f"job:{wanted}"
+            if any(t.key == key for t in targets):
+                self.select(key)
+                return
+        if self.current is None and targets:
+            self.select(targets[0].key)
+        elif not targets:
+            self.query_one("#logs-status", Static).update(
+                "No runs yet: launch one in Jobs (4), or open any log with `vocseg-tui logs PATH`.")
+
+    @staticmethod
+    def _label(target: LogTarget) -> str:
+        state = f" [{target.state}]" if target.state else ""
+        return f"{target.title}{state}"
+
+    @on(OptionList.OptionSelected, "#logs-jobs")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        if event.option.id is not None:
+            self.select(event.option.id)
+
+    def select(self, key: str) -> None:
+        """Show job `key` at once from its cache; its feed keeps reading in the background."""
+        target = next((t for t in self.targets if t.key == key), None)
+        if target is None:
+            return
+        view = self.query_one(LogView)
+        if self.current in self.caches:
+            old = self.caches[self.current]
+            old.scroll_y, old.follow = view.scroll_offset.y, view.follow
+        cache = self.caches.get(key)
+        if cache is None:
+            cache = self.caches[key] = JobCache(LogFeed(target))
+        self.current = key
+        view.follow = cache.follow
+        view.show(cache.lines, cache.levels, cache.scroll_y)
+        cache.drawn_version = -1
+        self._refresh_panels(force=True)
+        self._tick()
+
+    # --- polling ----------------------------------------------------------------------
+    def _tick(self) -> None:
+        if self.current is None or self._polling:
+            return
+        self._polling = True
+        self.poll(self.current)
+
+    @work(thread=True, group="logs-poll", exit_on_error=False)
+    def poll(self, key: str) -> None:
+        cache = self.caches[key]
+        try:
+            batch = cache.feed.poll(budget_s=0.05, max_bytes=4 * 1024 * 1024)
+        except OSError:
+            batch = Batch()
+        self.app.call_from_thread(self._apply, key, batch)
+
+    def _apply(self, key: str, batch: Batch) -> None:
+        self._polling = False
+        cache = self.caches.get(key)
+        if cache is None:
+            return
+        view = self.query_one(LogView)
+        shown = key == self.current
+        if batch.reset:
+            cache.lines.clear()
+            cache.levels.clear()
+            if shown:
+                view.trimmed()
+        start = len(cache.lines)
+        cache.lines.extend(batch.lines)
+        cache.levels.extend(batch.levels)
+        if len(cache.lines) > MAX_BUFFER * 1.2:
+            drop = len(cache.lines) - MAX_BUFFER
+            del cache.lines[:drop]
+            del cache.levels[:drop]
+            if shown:
+                view.trimmed()
+                if view.follow:
+                    view.to_end()
+        elif shown and batch.lines:
+            view.appended(start)
+        if shown and (batch.changed or batch.reset or cache.drawn_version < 0):
+            self._refresh_panels()
+        if batch.more and shown:
+            self.set_timer(0.01, self._tick)
+
+    def _refresh_panels(self, force: bool = False) -> None:
+        """Status line, diagnosis, and (at most once a second) charts and the IoU table."""
+        if self.current is None:
+            return
+        cache = self.caches[self.current]
+        feed, history = cache.feed, cache.feed.history
+        view = self.query_one(LogView)
+        where = str(feed.path) if feed.path else "waiting for the log to appear"
+        state = f"{feed.target.state} · " if feed.target.state else ""
+        parts = [f"[b]{feed.target.title}[/b]", f"{state}{history.progress.describe()}"]
+        if history.train and history.train[-1].loss is not None:
+            parts.append(f"loss {history.train[-1].loss:.4f}")
+        if (best := history.best_val) is not None and best.miou is not None:
+            parts.append(f"best mIoU {best.miou:.2f}")
+        parts.append(f"follow {'on' if view.follow else 'off'} · level {LEVEL_NAMES[view.min_level]}")
+        self.query_one("#logs-status", Static).update(" · ".join(parts) + f"\n[dim]{where}[/dim]")
+        diagnosis = feed.diagnosis()
+        banner = self.query_one("#logs-diagnosis", Static)
+        banner.display = diagnosis is not None
+        if diagnosis is not None:
+            banner.update(f"[b]Failed:[/b] {diagnosis.summary} — [b]fix:[/b] {diagnosis.fix}")
+        now = time.monotonic()
+        if history.version != cache.drawn_version and (force or now - self._last_chart >= CHART_MIN_S):
+            self._last_chart = now
+            cache.drawn_version = history.version
+            self.query_one(LogCharts).draw(history, self.smoothing)
+            self.query_one(IouTable).draw(history)
+
+    # --- actions ----------------------------------------------------------------------
+    def action_toggle_follow(self) -> None:
+        view = self.query_one(LogView)
+        view.follow = not view.follow
+        if view.follow:
+            view.mark = None
+            view.to_end()
+        self._refresh_panels()
+
+    def action_cycle_level(self) -> None:
+        view = self.query_one(LogView)
+        order = list(LEVEL_NAMES)
+        view.set_min_level(order[(order.index(view.min_level) + 1) % len(order)])
+        self._refresh_panels()
+
+    def action_search(self) -> None:
+        search = self.query_one("#logs-search", Input)
+        search.display = True
+        search.focus()
+
+    def action_close_search(self) -> None:
+        search = self.query_one("#logs-search", Input)
+        search.display = False
+        self.query_one(LogView).focus()
+
+    @on(Input.Submitted, "#logs-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        self.query_text = event.value
+        self.action_close_search()
+        self.query_one("#logs-tabs", TabbedContent).active = "tab-log"
+        self.action_find_previous()
+
+    def _find(self, forward: bool) -> None:
+        if not self.query_text:
+            self.notify("Press / to search first.", severity="warning")
+            return
+        needle = self.query_text.lower()
+        if self.query_one(LogView).find(lambda line: needle in line.lower(), forward) is None:
+            self.notify(f"No {'later' if forward else 'earlier'} line with {self.query_text!r}.")
+        self._refresh_panels()
+
+    def action_find_next(self) -> None:
+        self._find(True)
+
+    def action_find_previous(self) -> None:
+        self._find(False)
+
+    def _error(self, forward: bool) -> None:
+        if self.query_one(LogView).find(is_error_anchor, forward) is None:
+            self.notify(f"No {'later' if forward else 'earlier'} error or traceback.")
+        self._refresh_panels()
+
+    def action_next_error(self) -> None:
+        self._error(True)
+
+    def action_previous_error(self) -> None:
+        self._error(False)
+
+    def action_cycle_tab(self) -> None:
+        tabs = self.query_one("#logs-tabs", TabbedContent)
+        order = ["tab-log", "tab-curves", "tab-iou"]
+        tabs.active = order[(order.index(tabs.active) + 1) % len(order)]
+        if self.current is not None:
+            self.caches[self.current].drawn_version = -1
+            self._refresh_panels(force=True)
+
+    def action_cycle_smoothing(self) -> None:
+        self.smoothing = SMOOTHING[(SMOOTHING.index(self.smoothing) + 1) % len(SMOOTHING)]
+        if self.current is not None:
+            self.caches[self.current].drawn_version = -1
+            self._refresh_panels(force=True)
+        self.notify(f"Loss smoothing {self.smoothing:.1f}")
+
+    def action_refresh_jobs(self) -> None:
+        self.load_targets()
