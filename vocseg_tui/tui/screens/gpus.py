@@ -9,7 +9,7 @@ scaled LR and the launch follow.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import work
 from textual.app import ComposeResult
@@ -36,6 +36,9 @@ from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.gpu_cells import show_markup
 from vocseg_tui.tui.widgets.gpu_detail import GpuDetail
 from vocseg_tui.tui.widgets.gpu_table import GpuTable
+
+if TYPE_CHECKING:
+    from vocseg_tui.tui.app import VocsegApp
 
 REFRESH_S = 1.0
 
@@ -78,6 +81,12 @@ class GPUsScreen(AreaScreen):
         self._in_flight = False
         self._last_error = ""
         self._timer: Timer | None = None
+        self.polling = False
+        """True while the screen is shown and its refresh timer runs."""
+
+    @property
+    def vocseg_app(self) -> VocsegApp:
+        return cast("VocsegApp", self.app)
 
     @property
     def rules(self) -> PickRules:
@@ -91,29 +100,27 @@ class GPUsScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        choice = self.app.device_choice  # type: ignore[attr-defined]
+        choice = self.vocseg_app.device_choice
         self.set_reactive(GPUsScreen.selected, frozenset(choice.indices))
         self.set_reactive(GPUsScreen.pick_count, max(1, len(choice.indices)))
-        self.watch(self.app, "device_choice", lambda _: self._show_choice(), init=False)
+        self.watch(self.vocseg_app, "device_choice", lambda _: self._show_choice(), init=False)
         self._timer = self.set_interval(REFRESH_S, self.action_refresh)
+        self.polling = True
         self.action_refresh()
 
     def on_unmount(self) -> None:
         self.monitor.close()
 
     def on_screen_suspend(self) -> None:
+        self.polling = False
         if self._timer is not None:
             self._timer.pause()
 
     def on_screen_resume(self) -> None:
+        self.polling = True
         if self._timer is not None:
             self._timer.resume()
             self.action_refresh()
-
-    @property
-    def polling(self) -> bool:
-        """True while the screen is shown and its refresh timer runs."""
-        return self._timer is not None and self._timer._active.is_set()
 
     # Refreshing -----------------------------------------------------------------------------
 
@@ -147,8 +154,8 @@ class GPUsScreen(AreaScreen):
         assert inventory is not None
         self.inventory = inventory
         self.history.add(inventory)
-        if inventory.cpu_only and not self.app.device_choice.is_cpu:  # type: ignore[attr-defined]
-            self.app.device_choice = DeviceChoice.cpu()  # type: ignore[attr-defined]
+        if inventory.cpu_only and not self.vocseg_app.device_choice.is_cpu:
+            self.vocseg_app.device_choice = DeviceChoice.cpu()
             self.notify("No GPUs are visible any more: training will run on CPU.", severity="warning")
         self._show_all()
 
@@ -167,7 +174,9 @@ class GPUsScreen(AreaScreen):
         if cpu_only:
             reason = inventory.cpu_only_reason or "CPU only: this machine has no GPUs"
             show_markup(status, f"[b]{escape(reason)}.[/b]\n"
-                                "Training runs on CPU; everything else works as usual.")
+                                "Training runs on CPU; everything else works as usual.\n"
+                                "[dim]On a GPU server, nvidia-smi must work; "
+                                "`vocseg-tui doctor` checks the driver.[/dim]")
         else:
             fake = "  [reverse] FAKE GPUs (VOCSEG_FAKE_GPUS) [/]" if inventory.source == "fake" else ""
             show_markup(status, f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · "
@@ -184,7 +193,7 @@ class GPUsScreen(AreaScreen):
         self.query_one(GpuDetail).show(gpu, self.history, self.inventory.me)
 
     def _show_choice(self) -> None:
-        current: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        current: DeviceChoice = self.vocseg_app.device_choice
         line = f"training on [b]{current.label()}[/b]"
         if self.inventory is not None and not self.inventory.cpu_only:
             picked = ",".join(map(str, sorted(self.selected))) or "none (CPU)"
@@ -256,7 +265,7 @@ class GPUsScreen(AreaScreen):
         except VocsegError as error:
             self.notify(f"{error.message}\n{error.hint}", severity="error")
             return
-        self.app.device_choice = choice  # type: ignore[attr-defined]
+        self.vocseg_app.device_choice = choice
         if choice.is_cpu:
             self.notify("Training will run on CPU.")
         else:
@@ -265,5 +274,5 @@ class GPUsScreen(AreaScreen):
 
     def action_use_cpu(self) -> None:
         self.selected = frozenset()
-        self.app.device_choice = DeviceChoice.cpu()  # type: ignore[attr-defined]
+        self.vocseg_app.device_choice = DeviceChoice.cpu()
         self.notify("Training will run on CPU.")
