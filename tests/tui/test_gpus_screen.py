@@ -190,3 +190,16 @@ async def test_a_broken_fake_description_is_reported_once_not_every_second(
         await until(pilot, lambda: screen.refreshes > write_count + 1)
         assert notes(app).count("cannot read fake GPU description") == 1
         assert "cannot read fake GPU description" in str(screen.query_one("#gpu-status", Static).render())
+
+
+@pytest.mark.slow
+async def test_the_recipe_follows_the_confirmed_gpus(fake_server: Path, sample_project: Project) -> None:
+    app = make_app(sample_project, start="gpus")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await opened(pilot)
+        await pilot.press("plus", "a", "enter")
+        await pilot.press("3")
+        await until(pilot, lambda: type(app.screen).__name__ == "RecipeScreen")
+        assert app.screen.recipe.gpus == 2  # type: ignore[attr-defined]
+        await pilot.press("2", "c", "3")
+        await until(pilot, lambda: app.screen.recipe.gpus == 0)  # type: ignore[attr-defined]
