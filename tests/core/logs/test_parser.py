@@ -33,10 +33,10 @@ def test_real_log_matches_its_scalars_json(fixtures: Path) -> None:
         assert event.lr is not None and math.isclose(event.lr, record["lr"], rel_tol=1e-4)
         assert event.epoch == record["epoch"] and event.eta is not None
     assert [v.epoch for v in history.validations] == [r["step"] for r in vals]
-    for event, record in zip(history.validations, vals, strict=True):
+    for val, record in zip(history.validations, vals, strict=True):
         for key in ("aAcc", "mIoU", "mAcc"):
-            assert math.isclose(event.metrics[key], record[key], abs_tol=0.01)
-        assert len(event.classes) == 21 and event.classes[0].name == "background"
+            assert math.isclose(val.metrics[key], record[key], abs_tol=0.01)
+        assert len(val.classes) == 21 and val.classes[0].name == "background"
     best = max(vals, key=lambda r: r["mIoU"])
     assert history.best_val is not None and history.best_val.epoch == best["step"]
 
