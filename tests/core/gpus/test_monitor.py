@@ -118,6 +118,10 @@ def test_a_broken_fake_description_is_a_clear_error(tmp_path: Path, monkeypatch:
     with pytest.raises(GpuBackendError, match="does not exist") as raised:
         take_inventory()
     assert "VOCSEG_FAKE_GPUS" in raised.value.hint
+    (tmp_path / "odd.json").write_text('{"gpus": [7, {"name": "NVIDIA T4"}]}')
+    monkeypatch.setenv(FAKE_ENV, str(tmp_path / "odd.json"))
+    odd = take_inventory()
+    assert odd.gpus[0].error == "bad fake description: GPU 0 is not an object" and odd.gpus[1].ok
     (tmp_path / "bad.json").write_text("{not json")
     monkeypatch.setenv(FAKE_ENV, str(tmp_path / "bad.json"))
     with pytest.raises(GpuBackendError, match="cannot read"):

@@ -55,6 +55,8 @@ class FakeBackend:
 
     def read(self, index: int) -> GpuInfo:
         spec = self._data["gpus"][index]
+        if not isinstance(spec, dict):
+            raise GpuQueryError(f"bad fake description: GPU {index} is not an object")
         if spec.get("error"):
             raise GpuQueryError(str(spec["error"]), name=str(spec.get("name", "?")),
                                 uuid=str(spec.get("uuid", "")))
