@@ -112,3 +112,27 @@ def run_mirror(rate: float | None = None) -> Iterator[Mirror]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m tests.core.data.mirror [--rate BYTES_PER_S] FILE...`: serve until stdin closes.
+
+    The benchmarks run the mirror in its own process, as a remote mirror would be: its sending
+    must not compete with the client for the client's interpreter lock.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=None)
+    parser.add_argument("files", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    with run_mirror(args.rate) as served:
+        for path in args.files:
+            served.serve(path)
+        print(served.base, flush=True)
+        sys.stdin.read()
+
+
+if __name__ == "__main__":
+    main()

@@ -53,7 +53,7 @@ def plan(cls_dir: Path, out_dir: Path) -> tuple[list[tuple[str, str]], int]:
 
 
 def convert_all(cls_dir: Path, out_dir: Path, *, jobs: int | None = None, emit: EventFn = ignore,
-                cancel: CancelToken | None = None) -> ConvertResult:
+                cancel: CancelToken | None = None, nice: int = 0) -> ConvertResult:
     """Convert what is missing or out of date; never raises for a bad file (see `failed`)."""
     cancel = cancel or CancelToken()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -61,7 +61,8 @@ def convert_all(cls_dir: Path, out_dir: Path, *, jobs: int | None = None, emit: 
     result = ConvertResult(skipped=skipped)
     meter = RateMeter("convert", len(todo), "labels", emit)
     meter.update(0, force=True)
-    for batch, failed in run_batches(convert_batch, todo, jobs=jobs, batch=BATCH, cancel=cancel):
+    for batch, failed in run_batches(convert_batch, todo, jobs=jobs, batch=BATCH, cancel=cancel,
+                                     nice=nice):
         result.converted += len(batch) - len(failed)
         result.failed.extend({"file": name, "error": reason} for name, reason in failed)
         meter.update(meter.done + len(batch))

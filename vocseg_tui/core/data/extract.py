@@ -64,7 +64,8 @@ def extract_stream(fileobj: Readable, target: Path, cancel: CancelToken,
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     count = 0
-    with tarfile.open(fileobj=cast(IO[bytes], fileobj), mode="r|*") as archive:
+    # 64 KiB reads, not 10 KiB: fewer wake-ups; larger ones cost more in tarfile's buffer copies.
+    with tarfile.open(fileobj=cast(IO[bytes], fileobj), mode="r|*", bufsize=1 << 16) as archive:
         for member in archive:
             cancel.check()
             check_member(member)

@@ -24,6 +24,8 @@ from vocseg_tui.core.data.status import MARKER_DIR, VERIFIED, read_status
 from vocseg_tui.core.data.verify import VerifyResult, verify
 from vocseg_tui.core.fsutil import write_text_atomic
 
+CONVERT_NICE = 10
+
 
 @dataclass(frozen=True)
 class PrepareOptions:
@@ -61,13 +63,13 @@ class PrepareResult:
 
 
 def _converter(data_root: Path, options: PrepareOptions, emit: EventFn, cancel: CancelToken,
-               out: dict[str, Any]) -> threading.Thread:
+               out: dict[str, Any], nice: int) -> threading.Thread:
     def run() -> None:
         try:
             emit(StepState("convert", "running"))
             result = convert_all(data_root / "benchmark_RELEASE" / "dataset" / "cls",
                                  data_root / "VOCdevkit" / "VOC2012" / "SegmentationClassAug",
-                                 jobs=options.jobs, emit=emit, cancel=cancel)
+                                 jobs=options.jobs, emit=emit, cancel=cancel, nice=nice)
             out["result"] = result
             state = "failed" if result.failed else "done"
             emit(StepState("convert", state, f"{result.converted:,} converted, {result.skipped:,} "
@@ -95,7 +97,9 @@ def prepare(data_root: Path, options: PrepareOptions | None = None, *, emit: Eve
         result.actions.append("sbd: " + fetch(options.sbd, data_root, allow_download=options.download,
                                               emit=emit, cancel=cancel))
     converted: dict[str, Any] = {}
-    converter = _converter(data_root, options, emit, cancel, converted)
+    # While VOC downloads, conversion is background work: the transfer is the critical path.
+    converter = _converter(data_root, options, emit, cancel, converted,
+                           nice=CONVERT_NICE if not status.voc_tree else 0)
     try:
         if not status.voc_tree:
             result.actions.append("voc: " + fetch(options.voc, data_root,

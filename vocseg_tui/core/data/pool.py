@@ -36,8 +36,12 @@ def default_jobs() -> int:
 
 
 def run_batches(func: Callable[[list[T]], R], items: list[T], *, jobs: int | None, batch: int,
-                cancel: CancelToken) -> Iterator[tuple[list[T], R]]:
-    """Yield (batch, func(batch)) as batches finish, in any order."""
+                cancel: CancelToken, nice: int = 0) -> Iterator[tuple[list[T], R]]:
+    """Yield (batch, func(batch)) as batches finish, in any order.
+
+    `nice` lowers the workers' priority: work that overlaps a download should only use CPU the
+    download and extraction leave idle (and a shared server's other users deserve it too).
+    """
     batches = [items[i:i + batch] for i in range(0, len(items), batch)]
     jobs = max(1, jobs or default_jobs())
     if jobs == 1 or len(items) < IN_PROCESS_BELOW:
@@ -45,7 +49,8 @@ def run_batches(func: Callable[[list[T]], R], items: list[T], *, jobs: int | Non
             cancel.check()
             yield part, func(part)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_context()) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_context(),
+                             initializer=os.nice, initargs=(nice,)) as pool:
         pending: dict[Future[R], list[T]] = {pool.submit(func, part): part for part in batches}
         try:
             while pending:
