@@ -11,6 +11,7 @@ from typing import ClassVar
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -134,8 +135,32 @@ class LogView(ScrollView, can_focus=True):
                 return self.mark
         return None
 
+    def _render_top(self) -> int:
+        """Following shows the last screenful whatever the scroll state (which catches up after
+        the next layout); otherwise the scroll position decides."""
+        if self.follow:
+            return max(0, len(self.view) - self.scrollable_content_region.height)
+        return int(self.scroll_offset.y)
+
+    # Scrolling up by hand means "stop following": the user wants to read something.
+    def _on_mouse_scroll_up(self, event: events.MouseScrollUp) -> None:
+        self.follow = False
+        super()._on_mouse_scroll_up(event)
+
+    def action_scroll_up(self) -> None:
+        self.follow = False
+        super().action_scroll_up()
+
+    def action_page_up(self) -> None:
+        self.follow = False
+        super().action_page_up()
+
+    def action_scroll_home(self) -> None:
+        self.follow = False
+        super().action_scroll_home()
+
     def render_line(self, y: int) -> Strip:
-        row = int(self.scroll_offset.y) + y
+        row = self._render_top() + y
         width = self.size.width
         if row >= len(self.view):
             return Strip.blank(width, self.rich_style)
