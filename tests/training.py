@@ -9,10 +9,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-import scipy.io
-from PIL import Image
-
 from vocseg_tui.core.project import Project
 
 
@@ -25,16 +21,13 @@ class TrainedRun:
 
 
 def convert_like_voc_aug(project: Project) -> None:
-    """What mmseg's voc_aug.py does to the SBD labels, kept minimal for tests."""
-    out = project.voc_root / "SegmentationClassAug"
-    out.mkdir(exist_ok=True)
-    for mat in (project.sbd_root / "cls").glob("*.mat"):
-        seg = scipy.io.loadmat(mat)["GTcls"][0]["Segmentation"][0].astype(np.uint8)
-        Image.fromarray(seg).save(out / f"{mat.stem}.png")
-    lists = project.voc_root / "ImageSets/Segmentation"
-    voc = set((lists / "train.txt").read_text().split()) | set((lists / "val.txt").read_text().split())
-    sbd = {p.stem for p in (project.sbd_root / "cls").glob("*.mat")}
-    (lists / "aug.txt").write_text("".join(f"{n}\n" for n in sorted(sbd - voc)))
+    """What mmseg's voc_aug.py does (SBD labels to SegmentationClassAug, aug.txt, trainaug.txt),
+    done by this project's converter: the same pixels, in-process for the sample's few files."""
+    from vocseg_tui.core.data import splits
+    from vocseg_tui.core.data.convert import convert_all
+
+    convert_all(project.sbd_root / "cls", project.voc_root / "SegmentationClassAug", jobs=1)
+    splits.write(project.voc_root, splits.compute(project.voc_root, project.sbd_root))
 
 
 def mmseg_tool(name: str) -> Path:
