@@ -104,29 +104,27 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
-    from vocseg_tui.core.jobs import Registry
-    from vocseg_tui.core.jobs.progress import max_epochs, read_progress
-    from vocseg_tui.core.jobs.status import list_jobs
+    from vocseg_tui.core.jobs.overview import Overview
 
-    jobs = list_jobs(Registry())
-    progress = [read_progress(job, max_epochs(Path(job.work_dir), job.config)) for job in jobs]
+    rows = Overview().rows()
     if args.json:
-        print_json([{**job.to_json(), "progress": p.__dict__} for job, p in zip(jobs, progress, strict=True)])
+        print_json([{**r.job.to_json(), "progress": r.progress.__dict__, "attach": r.attach} for r in rows])
         return ExitCode.OK
-    if not jobs:
+    if not rows:
         print("no jobs yet: launch one with `vocseg-tui train CONFIG`")
         return ExitCode.OK
-    print(f"{'ID':>4}  {'STATE':<9}  {'NAME':<18} {'PROGRESS':<18} {'LOSS':>7} {'mIoU':>6}  DETAIL")
-    for job, p in zip(jobs, progress, strict=True):
-        detail = job.waiting_for or job.failure or (f"tmux attach -t {job.tmux_session}"
-                                                    if job.tmux_session and job.state.is_active else "")
+    print(f"{'ID':>4}  {'STATE':<9}  {'NAME':<18} {'PROGRESS':<18} {'ETA':>8} {'LOSS':>7} {'mIoU':>6}"
+          "  DETAIL")
+    for row in rows:
+        job, p = row.job, row.progress
+        detail = job.waiting_for or job.failure or (row.attach if job.state.is_active and row.attach else "")
         if job.state.value == "failed" and job.exit_code is not None:
             detail = f"exit {job.exit_code}" + (f": {detail}" if detail else "")
         loss = f"{p.loss:.3f}" if p.loss is not None else "-"
         miou = f"{p.miou:.1f}" if p.miou is not None else "-"
-        label = p.label() or "-"
-        print(f"{job.id:>4}  {job.state.value:<9}  {job.name[:18]:<18} {label:<18} {loss:>7} {miou:>6}  "
-              f"{detail[:80]}")
+        eta = p.eta if job.state.is_active and p.eta else "-"
+        print(f"{job.id:>4}  {job.state.value:<9}  {job.name[:18]:<18} {p.label() or '-':<18} {eta:>8} "
+              f"{loss:>7} {miou:>6}  {detail[:80]}")
     return ExitCode.OK
 
 

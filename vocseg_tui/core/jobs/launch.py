@@ -20,7 +20,7 @@ from vocseg_tui.core.jobs.command import TRAIN_SCRIPT, train_command
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.resume_point import last_good_checkpoint
+from vocseg_tui.core.jobs.resume_point import is_intact, last_good_checkpoint
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 from vocseg_tui.core.jobs.status import refresh
 
@@ -36,6 +36,8 @@ class LaunchRequest:
     work_dir: Path | None = None
     resume: bool = False
     """Continue the run in `work_dir` from its last intact checkpoint."""
+    resume_from: Path | None = None
+    """Continue from this checkpoint instead (it must be an intact file)."""
     queue: QueueRule | None = None
     backend: str = "local"
     max_retries: int = 0
@@ -127,7 +129,12 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
     _validate_work_dir(work_dir)
     _refuse_if_busy(registry, work_dir)
     resume_from = ""
-    if request.resume:
+    if request.resume_from is not None:
+        if not is_intact(request.resume_from):
+            raise LaunchRefused(f"{request.resume_from} is not an intact checkpoint",
+                                "pick an epoch_*.pth / iter_*.pth file that finished writing")
+        resume_from = str(request.resume_from.resolve())
+    elif request.resume:
         found = last_good_checkpoint(work_dir)
         if found is None:
             raise LaunchRefused(f"nothing to resume: {work_dir} holds no intact checkpoint",
@@ -163,9 +170,11 @@ def _register_and_submit(registry: Registry, backend: str, **values: Any) -> Job
         raise JobError(f"could not start job {job.id}: {error}", "see its log") from error
 
 
-def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False) -> Job:
-    """A new attempt (a new job with `parent_id`) in the same work dir, from the last intact
-    checkpoint, named explicitly. Only stopped, failed or lost jobs can be resumed."""
+def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False,
+           checkpoint: Path | None = None) -> Job:
+    """A new attempt (a new job with `parent_id`) in the same work dir, from `checkpoint` (the
+    Checkpoints area's pick) or else the last intact checkpoint, named explicitly either way.
+    Only stopped, failed or lost jobs can be resumed."""
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
     if not job.state.can_resume:
@@ -173,10 +182,13 @@ def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False
                        f"stop it first: `vocseg-tui stop {job.id}`" if job.state.is_active else "")
     work_dir = Path(job.work_dir)
     _refuse_if_busy(registry, work_dir)
-    found = last_good_checkpoint(work_dir)
+    found = last_good_checkpoint(work_dir) if checkpoint is None else checkpoint.resolve()
     if found is None:
         raise JobError(f"job {job.id} saved no intact checkpoint in {work_dir}",
                        "launch it again from scratch")
+    if checkpoint is not None and not (found.parent == work_dir.resolve() and is_intact(found)):
+        raise JobError(f"{checkpoint} is not an intact checkpoint of job {job.id}'s work dir {work_dir}",
+                       "pick one of the epoch_*.pth / iter_*.pth files in that folder")
     for name in ("PYTHONUNBUFFERED",):
         job.env.setdefault(name, "1")
     return _register_and_submit(
