@@ -125,8 +125,9 @@ class DemoClient:
         return DemoError(f"the inference worker exited (status {code}){': ' + tail if tail else ''}",
                          f"see {self.log_path}; the next demo starts a fresh worker")
 
-    def close(self) -> None:
-        """Stop the worker (it also exits by itself when this process goes away)."""
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the worker: it exits when its stdin closes (after the request in hand); past
+        `wait` seconds it is killed (it holds nothing that could be left half-written)."""
         process, self._process = self._process, None
         if process is None:
             return
@@ -134,7 +135,7 @@ class DemoClient:
             with contextlib.suppress(OSError):
                 process.stdin.close()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)

@@ -1,13 +1,220 @@
-"""The Checkpoints screen (placeholder until its issue lands: it says what will be here)."""
+"""The Checkpoints screen: every run's checkpoints with their mIoU; demo, evaluate, resume,
+delete and copy the path of the highlighted one.
+
+The list refreshes every few seconds while the screen is shown (a thread worker scans the work
+dirs; integrity results are cached by size and mtime, so a refresh costs a few stats). Damaged
+files are marked and refused by every action but delete. Evaluation runs detached (tools/test.py
+in its own session) and its per-class IoU table appears when its metrics file lands.
+"""
 
 from __future__ import annotations
 
-from vocseg_tui.tui.screens.base import PlannedScreen
+from typing import ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
+
+from vocseg_tui.core.checkpoints import (
+    Checkpoint,
+    Run,
+    confirmation_prompts,
+    delete_checkpoint,
+    discover_runs,
+)
+from vocseg_tui.core.checkpoints.evaluate import EvalStatus, evaluation_status, start_evaluation
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.ckpt_confirm import ConfirmScreen
+from vocseg_tui.tui.widgets.ckpt_detail import CheckpointDetail
+from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
+
+REFRESH_S = 3.0
 
 
-class CheckpointsScreen(PlannedScreen):
+class CheckpointsScreen(AreaScreen):
     MODE = "checkpoints"
-    PLANNED = (
-        'runs and their checkpoints with the mIoU of each epoch, the best marked',
-        'resume from, evaluate, or delete a checkpoint; integrity checked',
-    )
+    CSS_PATH = "checkpoints.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "demo", "Demo"),
+        Binding("e", "evaluate", "Evaluate"),
+        Binding("r", "resume", "Resume from"),
+        Binding("x,delete", "delete", "Delete"),
+        Binding("c", "copy_path", "Copy path"),
+        Binding("f5", "refresh", "Refresh"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs: list[Run] = []
+        self.eval_status: dict[str, EvalStatus] = {}
+        self._timer: Timer | None = None
+
+    def compose_body(self) -> ComposeResult:
+        yield Static("Looking for runs…", id="ckpt-summary")
+        yield CheckpointTable(id="ckpt-table")
+        yield CheckpointDetail(id="ckpt-detail")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._timer = self.set_interval(REFRESH_S, self.action_refresh)
+        self.action_refresh()
+
+    def on_screen_suspend(self) -> None:
+        if self._timer is not None:
+            self._timer.pause()
+
+    def on_screen_resume(self) -> None:
+        if self._timer is not None:
+            self._timer.resume()
+        self.action_refresh()
+
+    # --- data -------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self._scan()
+
+    @work(thread=True, exclusive=True, group="ckpt-scan", exit_on_error=False)
+    def _scan(self) -> None:
+        runs = discover_runs(self.app.project)  # type: ignore[attr-defined]
+        statuses = {str(c.path): evaluation_status(c) for r in runs for c in r.checkpoints
+                    if (c.path.parent / "eval" / c.path.stem).is_dir()}
+        self.app.call_from_thread(self._apply, runs, statuses)
+
+    def _apply(self, runs: list[Run], statuses: dict[str, EvalStatus]) -> None:
+        self.runs, self.eval_status = runs, statuses
+        self.query_one(CheckpointTable).show_runs(runs)
+        count = sum(len(r.checkpoints) for r in runs)
+        damaged = sum(1 for r in runs for c in r.checkpoints if not c.ok)
+        summary = (f"{len(runs)} run(s), {count} checkpoint(s)" if runs else
+                   f"No checkpoints yet under {self.app.project.work_dirs}: "  # type: ignore[attr-defined]
+                   "launch training in the Jobs area (4).")
+        if damaged:
+            summary += f"  [red]{damaged} damaged[/red]"
+        self.query_one("#ckpt-summary", Static).update(summary)
+        self._show_detail()
+
+    def selected(self) -> tuple[Run, Checkpoint] | None:
+        path = self.query_one(CheckpointTable).current_path()
+        for run in self.runs:
+            for ckpt in run.checkpoints:
+                if str(ckpt.path) == path:
+                    return run, ckpt
+        return None
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        chosen = self.selected()
+        detail = self.query_one(CheckpointDetail)
+        if chosen is None:
+            detail.show(None, None, None)
+            return
+        run, ckpt = chosen
+        detail.show(run, ckpt, self.eval_status.get(str(ckpt.path)))
+
+    def _require(self, *, intact: bool = True) -> tuple[Run, Checkpoint] | None:
+        chosen = self.selected()
+        if chosen is None:
+            self.notify("No checkpoint highlighted.", severity="warning")
+            return None
+        if intact and not chosen[1].ok:
+            self.notify(f"{chosen[1].name} is damaged ({chosen[1].problem}); pick an intact one.",
+                        severity="error")
+            return None
+        return chosen
+
+    # --- actions ----------------------------------------------------------------------------
+
+    async def action_demo(self) -> None:
+        chosen = self._require()
+        if chosen is None:
+            return
+        from vocseg_tui.tui.screens.demo import DemoScreen
+
+        await self.app.switch_mode("demo")
+        screen = self.app.screen
+        if isinstance(screen, DemoScreen):
+            screen.start(chosen[1].path)
+
+    def action_evaluate(self) -> None:
+        chosen = self._require()
+        if chosen is not None:
+            self._evaluate(*chosen)
+
+    @work(thread=True, exclusive=True, group="ckpt-eval", exit_on_error=False)
+    def _evaluate(self, run: Run, ckpt: Checkpoint) -> None:
+        try:
+            paths = start_evaluation(run, ckpt)
+        except VocsegError as error:
+            self.app.call_from_thread(self._error, error)
+            return
+        self.app.call_from_thread(
+            self.notify, f"Evaluating {ckpt.name} on the val split (log: {paths.log}); "
+            "it keeps running if you quit.")
+        self.app.call_from_thread(self.action_refresh)
+
+    def action_resume(self) -> None:
+        chosen = self._require()
+        if chosen is None:
+            return
+        run, ckpt = chosen
+        devices = self.app.device_choice  # type: ignore[attr-defined]
+        question = (f"Resume {run.name} from {ckpt.name} as a new job"
+                    f"{' (on ' + devices.label() + ')' if not run.job_ids else ''}?")
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._resume(run, ckpt)
+
+        self.app.push_screen(ConfirmScreen(question, yes="Resume"), answered)
+
+    @work(thread=True, exclusive=True, group="ckpt-resume", exit_on_error=False)
+    def _resume(self, run: Run, ckpt: Checkpoint) -> None:
+        from vocseg_tui.core.checkpoints.resume import resume_from_checkpoint
+
+        try:
+            job = resume_from_checkpoint(run, ckpt, devices=self.app.device_choice)  # type: ignore[attr-defined]
+        except VocsegError as error:
+            self.app.call_from_thread(self._error, error)
+            return
+        self.app.call_from_thread(
+            self.notify, f"Job {job.id} resumes {run.name} from {ckpt.name}; "
+            "follow it in Jobs (4) and Logs (5).")
+
+    def action_delete(self) -> None:
+        chosen = self._require(intact=False)
+        if chosen is None:
+            return
+        _, ckpt = chosen
+        prompts = confirmation_prompts(ckpt)
+
+        def ask(step: int) -> None:
+            if step == len(prompts):
+                self._delete(ckpt, step)
+                return
+            self.app.push_screen(ConfirmScreen(prompts[step], danger=True, yes="Delete"),
+                                 lambda yes: ask(step + 1) if yes else self.notify(f"Kept {ckpt.name}."))
+
+        ask(0)
+
+    def _delete(self, ckpt: Checkpoint, confirmations: int) -> None:
+        try:
+            new_last = delete_checkpoint(ckpt, confirmations=confirmations)
+        except VocsegError as error:
+            self._error(error)
+            return
+        moved = f"; last_checkpoint now names {new_last.name}" if new_last else ""
+        self.notify(f"Deleted {ckpt.name}{moved}.")
+        self.action_refresh()
+
+    def action_copy_path(self) -> None:
+        chosen = self._require(intact=False)
+        if chosen is not None:
+            self.app.copy_to_clipboard(str(chosen[1].path))
+            self.notify(f"Copied {chosen[1].path}")
+
+    def _error(self, error: VocsegError) -> None:
+        self.notify(f"{error.message}\n{error.hint}", severity="error", timeout=8)

@@ -66,7 +66,7 @@ class DemoScreen(AreaScreen):
 
     def on_unmount(self) -> None:
         if self.client is not None:
-            self.client.close()
+            self.client.close(wait=0.5)  # quitting must not wait for a model to finish loading
 
     @work(thread=True, exclusive=True, group="demo-default", exit_on_error=False)
     def _find_default(self) -> None:

@@ -1,0 +1,69 @@
+"""The panel beside the checkpoint table: what the highlighted file is, and its evaluation."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Static
+
+from vocseg_tui.core.checkpoints import Checkpoint, Run
+from vocseg_tui.core.checkpoints.evaluate import EvalStatus
+
+
+def describe(run: Run, ckpt: Checkpoint) -> str:
+    lines = [f"[b]{ckpt.name}[/b]  ({run.name})", str(ckpt.path)]
+    config = run.config_dump.name if run.config_dump else "[red]none: demo and evaluation need it[/red]"
+    lines.append(f"config dump: {config}")
+    if not ckpt.ok:
+        lines.append(f"[red]damaged: {ckpt.problem}[/red]  (never used for resume or demo)")
+    elif ckpt.kind == "best":
+        lines.append("weights only (no optimizer state): demo and evaluation, not resume")
+    if run.job_ids:
+        lines.append(f"jobs: {', '.join(str(j) for j in run.job_ids[:5])}")
+    return "\n".join(lines)
+
+
+def evaluation_line(status: EvalStatus) -> str:
+    if status.state == "running":
+        return "evaluation: [yellow]running on the val split…[/yellow]"
+    if status.state == "failed":
+        return f"evaluation: [red]failed[/red] {status.message}"
+    if status.state == "done":
+        m = status.metrics
+        return (f"evaluation (val, {m.get('images', '?')} images): mIoU [b]{m.get('mIoU', 0):.2f}[/b]  "
+                f"aAcc {m.get('aAcc', 0):.2f}  mAcc {m.get('mAcc', 0):.2f}")
+    return "evaluation: none yet (e)"
+
+
+class CheckpointDetail(Horizontal):
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ckpt-text"):
+            yield Static("", id="ckpt-info")
+            yield Static("", id="ckpt-eval")
+        yield DataTable(id="ckpt-classes", show_cursor=False, zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one("#ckpt-classes", DataTable)
+        table.add_column("class", key="class")
+        table.add_column("IoU", key="IoU")
+        table.add_column("Acc", key="Acc")
+        table.display = False
+
+    def show(self, run: Run | None, ckpt: Checkpoint | None, status: EvalStatus | None) -> None:
+        info = self.query_one("#ckpt-info", Static)
+        if run is None or ckpt is None:
+            info.update("No checkpoint selected. Runs appear here once training saves one.")
+            self.query_one("#ckpt-eval", Static).update("")
+            self.query_one("#ckpt-classes", DataTable).display = False
+            return
+        info.update(describe(run, ckpt))
+        status = status or EvalStatus("none")
+        self.query_one("#ckpt-eval", Static).update(evaluation_line(status))
+        table = self.query_one("#ckpt-classes", DataTable)
+        table.clear()
+        for row in status.classes:
+            iou, acc = row.get("IoU"), row.get("Acc")
+            table.add_row(row["name"], Text("-" if iou is None else f"{iou:.2f}", justify="right"),
+                          Text("-" if acc is None else f"{acc:.2f}", justify="right"), key=row["name"])
+        table.display = bool(status.classes)
