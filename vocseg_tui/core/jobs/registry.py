@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.jobs.errors import JobNotFound
+from vocseg_tui.core.jobs.errors import JobError, JobNotFound
 from vocseg_tui.core.jobs.paths import JobPaths
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 from vocseg_tui.core.project import state_dir
@@ -141,7 +141,11 @@ class Registry:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        try:
+            db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
+        except sqlite3.Error as error:
+            raise JobError(f"cannot open the job registry {self.path}: {error}",
+                           "check the state dir's permissions, or set VOCSEG_STATE_DIR") from error
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
