@@ -59,6 +59,9 @@ class LogFeed:
         self._scalars: list[ScalarsReader] = []
         self._recent: deque[str] = deque(maxlen=DIAGNOSIS_LINES)
         self._last_scan = 0.0
+        self._lines_read = 0
+        self._diagnosis_key: tuple[int, LogTarget] | None = None
+        self._diagnosis: Diagnosis | None = None
 
     def _candidates(self) -> list[Path]:
         if self.target.log is not None and self.target.log.is_file():
@@ -126,6 +129,7 @@ class LogFeed:
                     self.history.add(events)
             batch.changed = batch.changed or self.history.version != before
             batch.lines.extend(result.lines)
+            self._lines_read += len(result.lines)
             batch.levels.extend(self.levels.feed(line) for line in result.lines)
             self._recent.extend(result.lines[-DIAGNOSIS_LINES:])
             if not result.more:
@@ -139,6 +143,8 @@ class LogFeed:
             if read >= max_bytes or time.monotonic() >= deadline:
                 batch.more = True
                 break
+        if batch.lines and not batch.more:
+            self.diagnosis()  # computed here, in the polling thread, not in the UI's
         return batch
 
     def recent_text(self) -> str:
@@ -148,7 +154,15 @@ class LogFeed:
         return "\n".join(self._recent)
 
     def diagnosis(self) -> Diagnosis | None:
-        """Why the run failed, when it did (a job that failed, or a log that ends in a crash)."""
+        """Why the run failed, when it did (a job that failed, or a log that ends in a crash).
+        Cached until new lines arrive or the job's record changes."""
+        key = (self._lines_read, self.target)
+        if key != self._diagnosis_key:
+            self._diagnosis = self._diagnose()
+            self._diagnosis_key = key
+        return self._diagnosis
+
+    def _diagnose(self) -> Diagnosis | None:
         found = diagnose(self.recent_text(), exit_code=self.target.exit_code)
         if found is None and self.target.failure:
             return Diagnosis("recorded", self.target.failure, "see the end of the log")

@@ -210,7 +210,7 @@ class LogsScreen(AreaScreen):
                     view.to_end()
         elif shown and batch.lines:
             view.appended(start)
-        if shown and (batch.changed or batch.reset or cache.drawn_version < 0):
+        if shown and (batch.changed or batch.reset or batch.lines):
             self._refresh_panels()
         if batch.more and shown:
             self.set_timer(0.01, self._tick)
@@ -237,7 +237,9 @@ class LogsScreen(AreaScreen):
         if diagnosis is not None:
             banner.update(f"[b]Failed:[/b] {diagnosis.summary} — [b]fix:[/b] {diagnosis.fix}")
         now = time.monotonic()
-        if history.version != cache.drawn_version and (force or now - self._last_chart >= CHART_MIN_S):
+        tab = self.query_one("#logs-tabs", TabbedContent).active
+        if tab != "tab-log" and history.version != cache.drawn_version and \
+                (force or now - self._last_chart >= CHART_MIN_S):
             self._last_chart = now
             cache.drawn_version = history.version
             self.query_one(LogCharts).draw(history, self.smoothing)
