@@ -50,6 +50,7 @@ async def test_status_is_shown_on_open_and_r_prepares_the_sample(sample_project:
     assert any(e.step == "convert" and e.done == e.total == 26 for e in progress)
 
 
+@pytest.mark.slow
 async def test_download_from_a_mirror_then_cancel_and_resume(
         sample_archives: SampleArchives, mirror: Mirror, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

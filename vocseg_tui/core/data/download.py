@@ -80,6 +80,7 @@ def _transfer(url: str, growing: GrowingFile, meter: RateMeter, cancel: CancelTo
                     data, skip = data[cut:], skip - cut
                 out.write(data)
                 out.flush()
+                growing.md5.update(data)
                 growing.grew(growing.size + len(data))
                 meter.update(growing.size)
     if meter.total is not None and growing.size < meter.total:
@@ -91,6 +92,7 @@ def download(spec: ArchiveSpec, growing: GrowingFile, meter: RateMeter, cancel: 
     """Fill `growing` from the first mirror that works; raise DataError when none does."""
     report = DownloadReport(resumed_from=growing.size)
     meter.total = spec.size
+    growing.start_hash()
     for url in mirrors or spec.mirrors:
         for attempt in range(RETRIES_PER_MIRROR):
             try:

@@ -87,7 +87,7 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
     total = spec.size or (growing.size if local else None)
     extract_meter = RateMeter(step, total, "bytes", emit)
     try:
-        with HashingReader(growing, own) as reader:
+        with HashingReader(growing, own, hashing=local) as reader:
             def progress(count: int) -> None:
                 extract_meter.total = extract_meter.total or (growing.size if growing.finished else None)
                 extract_meter.update(reader.offset, items=count)
@@ -100,7 +100,6 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
                     raise
                 count, bad_tar = 0, exc
             reader.drain()
-            digest = reader.md5.hexdigest()
     except BaseException:
         own.cancel()
         if worker:
@@ -109,6 +108,11 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
         raise
     if worker:
         worker.join()
+        if growing.error is not None:
+            _discard(staged)
+            raise growing.error
+    hasher = reader.md5 if local else growing.md5
+    digest = hasher.hexdigest() if hasher is not None else ""
     report = fetched.get("report")
     url = getattr(report, "url", str(path))
     if spec.md5 and digest != spec.md5:
