@@ -118,3 +118,16 @@ def test_local_archive_with_wrong_md5_is_kept_and_explained(
     assert "82b4d87ceb2ed10f6038a1cba92111cb" in caught.value.message
     assert "--sbd-md5 none" in caught.value.hint
     assert (tmp_path / "benchmark.tgz").exists() and not (tmp_path / "benchmark_RELEASE").exists()
+
+
+def test_crafted_download_is_refused_and_not_kept_for_resuming(mirror: Mirror, tmp_path: Path) -> None:
+    crafted = tmp_path / "crafted.tgz"
+    with tarfile.open(crafted, "w:gz") as tar:
+        add_member(tar, "benchmark_RELEASE/dataset/train.txt", b"a\n")
+        add_member(tar, "benchmark_RELEASE/../../outside.txt", b"owned")
+    root = tmp_path / "data"
+    spec = resolve("sbd", mirror.serve(crafted), "none")
+    with pytest.raises(UnsafeArchiveError):
+        fetch(spec, root, allow_download=True, emit=ignore, cancel=CancelToken())
+    assert sorted(p.name for p in root.iterdir()) == []
+    assert not (tmp_path / "outside.txt").exists()

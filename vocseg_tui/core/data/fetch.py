@@ -100,11 +100,13 @@ def _fetch_once(spec: ArchiveSpec, data_root: Path, mirrors: tuple[str, ...] | N
                     raise
                 count, bad_tar = 0, exc
             reader.drain()
-    except BaseException:
+    except BaseException as exc:
         own.cancel()
         if worker:
             worker.join()
         _discard(staged)
+        if isinstance(exc, UnsafeArchiveError) and not local:
+            path.unlink(missing_ok=True)  # a crafted download is not worth resuming
         raise
     if worker:
         worker.join()
