@@ -1,6 +1,7 @@
 """Load any mmengine config in a child process and print it resolved, as one JSON object.
 
-`python -m vocseg_tui.workers.config_loader CONFIG [--build] [--base NAME]`
+`python -m vocseg_tui.workers.config_loader CONFIG [--build]`, or `--serve` to answer
+requests (one JSON line each) on stdin for as long as stdin stays open.
 
 The UI and CLI never import mmengine; they run this and read stdout. With `--build` it also
 builds the model and the training dataloader on CPU and loads one batch (run it in the
@@ -76,21 +77,50 @@ def build(cfg: Any) -> dict[str, Any]:
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("config")
-    parser.add_argument("--build", action="store_true")
-    args = parser.parse_args(argv)
-    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+def handle(config: str, do_build: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"ok": True}
     try:
-        cfg = load(args.config)
+        cfg = load(config)
         result["config"] = _jsonable(cfg.to_dict())
-        if args.build:
+        if do_build:
             result["build"] = build(cfg)
     except Exception as exc:
         result = {"ok": False, "error": _last_line(exc), "stage": "build" if "config" in result else "load"}
-    sys.stdout.write(json.dumps(result) + "\n")
+    return result
+
+
+def serve() -> int:
+    """One JSON request per stdin line ({"config", "cwd", "build"}), one JSON answer per line.
+
+    The Recipe screen keeps one of these alive so a check costs milliseconds, not the
+    second that importing mmengine takes in a fresh process.
+    """
+    sys.stdout.write(json.dumps({"ok": True, "ready": True}) + "\n")
+    sys.stdout.flush()
+    for line in sys.stdin:
+        try:
+            request = json.loads(line)
+            os.chdir(request.get("cwd") or os.getcwd())
+            answer = handle(str(request["config"]), bool(request.get("build")))
+        except Exception as exc:
+            answer = {"ok": False, "error": _last_line(exc), "stage": "request"}
+        sys.stdout.write(json.dumps(answer) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("config", nargs="?")
+    parser.add_argument("--build", action="store_true")
+    parser.add_argument("--serve", action="store_true", help="answer requests on stdin")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
+    if args.serve:
+        return serve()
+    if not args.config:
+        parser.error("CONFIG is required without --serve")
+    sys.stdout.write(json.dumps(handle(args.config, args.build)) + "\n")
     return 0
 
 

@@ -239,7 +239,8 @@ def recipe_from_strings(
     if errors:
         return None, errors
     # The work dir follows the name unless the user set one explicitly.
-    if "name" in changes and "work_dir" not in values and base.work_dir == f"work_dirs/{base.name}":
+    renamed = "name" in changes and changes["name"] != base.name
+    if renamed and changes.get("work_dir", base.work_dir) == f"work_dirs/{base.name}":
         changes["work_dir"] = ""
     try:
         return replace(base, **changes), {}

@@ -37,6 +37,7 @@ from vocseg_tui.core.recipe import (
 )
 from vocseg_tui.core.recipe.check import check_text, diff_against_shipped
 from vocseg_tui.core.recipe.eta import estimate
+from vocseg_tui.core.recipe.loader import ConfigLoader
 from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS
 from vocseg_tui.core.recipe.validate import Finding, has_errors
 from vocseg_tui.core.recipe.weights import weights_status
@@ -85,6 +86,8 @@ class RecipeScreen(AreaScreen):
         self._checked_text = ""
         self._debounce: Timer | None = None
         self._editor_loaded_for: str | None = None
+        self.loader = ConfigLoader()
+        """One long-lived mmengine child for all checks of this screen (closed on unmount)."""
 
     # Building ---------------------------------------------------------------------------------
 
@@ -125,6 +128,9 @@ class RecipeScreen(AreaScreen):
         self._refresh_derived()
         self._schedule_check()
 
+    def on_unmount(self) -> None:
+        self.loader.close()
+
     @property
     def form(self) -> RecipeForm:
         return self.query_one(RecipeForm)
@@ -147,6 +153,8 @@ class RecipeScreen(AreaScreen):
         if recipe is None:
             self.query_one(DerivedPanel).stale(len(errors))
             return
+        if recipe.work_dir != message.values.get("work_dir", recipe.work_dir):
+            self.form.set_field("work_dir", recipe.work_dir)  # the default work dir follows the name
         if recipe != self.recipe:
             self.recipe = recipe
             self._refresh_derived()
@@ -158,7 +166,15 @@ class RecipeScreen(AreaScreen):
         eta = estimate(project.root / self.recipe.work_dir, derived.total_iters)
         self.query_one(DerivedPanel).show(self.recipe, derived, eta,
                                           weights_status(self.recipe.pretrained, project.root))
-        self.query_one("#recipe-preview", TextArea).load_text(render_config(self.recipe))
+        if self._active_tab() == "preview":
+            self._load_preview()
+
+    def _load_preview(self) -> None:
+        """Re-highlighting the whole file costs more than a keystroke should: only when shown."""
+        preview = self.query_one("#recipe-preview", TextArea)
+        text = render_config(self.recipe)
+        if preview.text != text:
+            preview.load_text(text)
 
     def action_fix_weights(self) -> None:
         """The one-key fix for weights that do not fit the backbone."""
@@ -174,27 +190,37 @@ class RecipeScreen(AreaScreen):
         self._debounce = self.set_timer(DEBOUNCE_S, self._start_check)
 
     def _start_check(self) -> None:
+        self._debounce = None
         self.query_one(FindingsPanel).checking()
         self._check(render_config(self.recipe))
 
     @work(thread=True, exclusive=True, group="recipe-check", exit_on_error=False)
-    def _check(self, text: str, save_to: Path | None = None) -> None:
+    def _check(self, text: str) -> None:
+        self._run_check(text, None)
+
+    @work(thread=True, exclusive=True, group="recipe-save", exit_on_error=False)
+    def _check_then_save(self, text: str, save_to: Path) -> None:
+        self._run_check(text, save_to)
+
+    def _run_check(self, text: str, save_to: Path | None) -> None:
         project = self.app.project  # type: ignore[attr-defined]
         try:
             findings = check_text(text, project.configs_dir, processes=self.recipe.processes,
-                                  project_root=project.root)
+                                  project_root=project.root, loader=self.loader)
             self.post_message(Checked(text, findings, save_to=save_to))
         except VocsegError as error:
             self.post_message(Checked(text, None, error.message, save_to=save_to))
 
     def on_checked(self, message: Checked) -> None:
+        if message.save_to is None and message.text != render_config(self.recipe):
+            return  # a newer check is on its way
         panel = self.query_one(FindingsPanel)
         if message.findings is None:
             panel.failed(message.error)
         else:
             panel.show(message.findings)
+        self.findings, self._checked_text = message.findings, message.text
         if message.save_to is None:
-            self.findings, self._checked_text = message.findings, message.text
             return
         # A save waited for this check: refuse on errors, else write (asking before overwriting).
         if message.findings is None or has_errors(message.findings):
@@ -221,8 +247,11 @@ class RecipeScreen(AreaScreen):
                 self.notify("fix the fields in red first", severity="error", title="Recipe")
                 return
             text = render_config(self.recipe)
+        if self._debounce is not None:  # the save's own check supersedes a pending one
+            self._debounce.stop()
+            self._debounce = None
         self.query_one(FindingsPanel).checking()
-        self._check(text, self.config_path)
+        self._check_then_save(text, self.config_path)
 
     def _write(self, path: Path, text: str) -> None:
         if path.exists():
@@ -261,7 +290,9 @@ class RecipeScreen(AreaScreen):
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id
-        if tab == "diff":
+        if tab == "preview":
+            self._load_preview()
+        elif tab == "diff":
             self.query_one("#recipe-diff", Static).update(Text("resolving both configs with mmengine…",
                                                                "dim"))
             self._diff(render_config(self.recipe))
@@ -288,7 +319,8 @@ class RecipeScreen(AreaScreen):
     def _diff(self, text: str) -> None:
         project = self.app.project  # type: ignore[attr-defined]
         try:
-            self.post_message(Diffed(diff_against_shipped(text, project.configs_dir, project.root)))
+            self.post_message(Diffed(diff_against_shipped(text, project.configs_dir, project.root,
+                                                          self.loader)))
         except VocsegError as error:
             self.post_message(Diffed(None, error.message))
 

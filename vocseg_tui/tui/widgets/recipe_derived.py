@@ -21,7 +21,8 @@ class DerivedPanel(Static):
         table.add_column(style="bold")
         table.add_column()
         table.add_row("total batch", f"{derived.total_batch} = {derived.processes}×{recipe.batch_per_gpu}")
-        table.add_row("LR", f"{derived.lr:.6g} = {recipe.base_lr:g}×{derived.total_batch}/{recipe.base_batch}")
+        scaling = f"{recipe.base_lr:g}×{derived.total_batch}/{recipe.base_batch}"
+        table.add_row("LR", f"{derived.lr:.6g} = {scaling}")
         table.add_row("iters/epoch", f"{derived.iters_per_epoch:,} ({recipe.dataset_size:,} img)")
         table.add_row("total iters", f"{derived.total_iters:,}")
         table.add_row("40k sched", f"{derived.epochs_equiv_40k:.1f} ep (20k {derived.epochs_equiv_20k:.1f})")
