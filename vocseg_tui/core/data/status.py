@@ -122,6 +122,10 @@ def _steps(s: DataStatus) -> dict[str, tuple[str, str]]:
             steps[f"download-{key}"] = ("missing", "")
         steps[f"extract-{key}"] = ("done", "") if tree else ("missing", "")
     c = s.counts
+    if s.voc_tree:
+        steps["extract-voc"] = ("done", f"{c['images'] or 0:,} images")
+    if s.sbd_tree:
+        steps["extract-sbd"] = ("done", f"{c['mats']:,} label files")
     if s.sbd_tree and c["mats"] and not s.labels_missing:
         steps["convert"] = ("done", f"{c['converted']:,} labels")
     elif c["converted"]:
