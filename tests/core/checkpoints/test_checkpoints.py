@@ -135,3 +135,19 @@ def test_find_checkpoint_names_its_run(trained_sample: TrainedRun) -> None:
 
 def test_an_empty_project_has_no_runs(sample_project: Project) -> None:
     assert discover_runs(sample_project) == []
+
+
+@pytest.mark.slow
+def test_runs_of_registered_jobs_outside_the_project_are_found(run_copy: Path, tmp_path: Path) -> None:
+    from vocseg_tui.core.jobs import JobState, Registry
+
+    (tmp_path / "other").mkdir()
+    sample_project = Project.open(tmp_path / "other")
+    scratch = tmp_path / "scratch" / "big_run"
+    shutil.copytree(run_copy, scratch)
+    job = Registry().add(name="big_run", config=str(sample_project.root / "configs/sample_tiny.py"),
+                         work_dir=str(scratch), cwd=str(sample_project.root), state=JobState.SUCCEEDED)
+    runs = discover_runs(sample_project)
+    assert [(r.work_dir, r.job_ids) for r in runs] == [(scratch.resolve(), (job.id,))]
+    assert runs[0].config_dump == scratch.resolve() / "sample_tiny.py"
+    assert discover_runs(sample_project, use_registry=False) == []
