@@ -163,6 +163,8 @@ class LogFeed:
         return self._diagnosis
 
     def _diagnose(self) -> Diagnosis | None:
+        if self.target.state in ("succeeded", "stopped"):
+            return None  # the job's own record says it did not fail (a stop sends signals)
         found = diagnose(self.recent_text(), exit_code=self.target.exit_code)
         if found is None and self.target.failure:
             return Diagnosis("recorded", self.target.failure, "see the end of the log")

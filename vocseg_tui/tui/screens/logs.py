@@ -95,7 +95,11 @@ class LogsScreen(AreaScreen):
         super().on_mount()
         self._poll_timer = self.set_interval(POLL_S, self._tick)
         self._targets_timer = self.set_interval(TARGETS_S, self.load_targets)
+        self.watch(self.query_one(LogView), "follow", self._follow_changed, init=False)
         self.load_targets()
+
+    def _follow_changed(self, _follow: bool) -> None:
+        self._refresh_panels()
 
     def on_screen_suspend(self) -> None:
         for timer in (self._poll_timer, self._targets_timer):
@@ -163,6 +167,10 @@ class LogsScreen(AreaScreen):
         if cache is None:
             cache = self.caches[key] = JobCache(LogFeed(target))
         self.current = key
+        options = self.query_one("#logs-jobs", OptionList)
+        index = next((i for i, t in enumerate(self.targets) if t.key == key), None)
+        if index is not None and options.highlighted != index:
+            options.highlighted = index
         view.follow = cache.follow
         view.show(cache.lines, cache.levels, cache.scroll_y)
         cache.drawn_version = -1
@@ -252,7 +260,6 @@ class LogsScreen(AreaScreen):
         if view.follow:
             view.mark = None
             view.to_end()
-        self._refresh_panels()
 
     def action_cycle_level(self) -> None:
         view = self.query_one(LogView)

@@ -13,6 +13,7 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.geometry import Size
+from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -25,6 +26,9 @@ _CONTROLS = {c: "?" for c in [*range(32), 127] if c != 9}
 
 class LogView(ScrollView, can_focus=True):
     """Shows `lines[i]` for every i in the filtered view, newest at the bottom."""
+
+    follow: reactive[bool] = reactive(True, repaint=True)
+    """Keep the last line in view as lines arrive (the screen's status line watches it)."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "log-view--error", "log-view--warning", "log-view--match", "log-view--dim",
@@ -43,7 +47,6 @@ class LogView(ScrollView, can_focus=True):
         self.levels: list[int] = []
         self.min_level = 0
         self.view: list[int] = []
-        self.follow = True
         self.mark: int | None = None
         """The buffer line of the current search hit or error (highlighted)."""
         self._width = 0
