@@ -89,6 +89,43 @@ def handle(config: str, do_build: bool) -> dict[str, Any]:
     return result
 
 
+def cache_package_index() -> None:
+    """Parse a package's model index once per process, not once per `pkg::` base.
+
+    mmengine 0.10's `_get_cfg_metainfo` reads all of mmseg's 159 metafile YAMLs every time a
+    config names an `mmseg::` base (0.4 s each, three bases per config). A long-lived loader
+    keeps the parsed index; the lookup and its ValueError for non-model names are unchanged.
+    """
+    import copy
+    import functools
+    import os.path as osp
+
+    from mmengine.config import utils
+    from mmengine.fileio import load as mm_load
+
+    original = getattr(utils, "_get_cfg_metainfo", None)
+    if original is None:  # another mmengine version: leave it alone
+        return
+
+    @functools.lru_cache(maxsize=8)
+    def index(package_path: str) -> dict[str, Any]:
+        models: dict[str, Any] = {}
+        meta_index = mm_load(osp.join(package_path, ".mim", "model-index.yml"))
+        for meta_path in meta_index["Import"]:
+            for model_cfg in mm_load(osp.join(package_path, ".mim", meta_path))["Models"]:
+                if "Config" in model_cfg:
+                    models.setdefault(model_cfg["Config"].partition("/")[-1], model_cfg)
+        return models
+
+    def cached(package_path: str, cfg_path: str) -> dict[str, Any]:
+        models = index(package_path)
+        if cfg_path not in models:
+            raise ValueError(f"Expected configs: {models.keys()}, but got {cfg_path}")
+        return copy.deepcopy(models[cfg_path])  # type: ignore[no-any-return]
+
+    utils._get_cfg_metainfo = cached
+
+
 def serve() -> int:
     """One JSON request per stdin line ({"config", "cwd", "build"}), one JSON answer per line.
 
@@ -117,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     if args.serve:
+        cache_package_index()
         return serve()
     if not args.config:
         parser.error("CONFIG is required without --serve")
