@@ -65,7 +65,8 @@ class DemoClient:
     def _start(self) -> subprocess.Popen[str]:
         if self._process is not None and self._process.poll() is None:
             return self._process
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        # NVML numbering (the GPUs area) equals CUDA numbering only in PCI bus order
+        env = {**os.environ, "CUDA_DEVICE_ORDER": "PCI_BUS_ID", "PYTHONPATH": os.pathsep.join(
             p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
         with open(self.log_path, "w", encoding="utf-8") as log:
             self._process = subprocess.Popen(

@@ -86,6 +86,9 @@ class DemoScreen(AreaScreen):
     def watch_image(self) -> None:
         self._show_source()
 
+    def on_screen_resume(self) -> None:
+        self._show_source()  # the device may have changed in the GPUs area
+
     def watch_busy(self, busy: bool) -> None:
         if self.is_mounted:
             self.query_one("#demo-spinner").display = busy
@@ -97,7 +100,8 @@ class DemoScreen(AreaScreen):
                 else "none yet: train a model, or pick one on the Checkpoints screen (6)")
         self.query_one("#demo-source", Static).update(
             f"[b]Checkpoint[/b] {ckpt}   [b]Image[/b] {self.image.name}"
-            f"{' (demo photo, CC0)' if self.image == DEMO_IMAGE else ''}")
+            f"{' (demo photo, CC0)' if self.image == DEMO_IMAGE else ''}   "
+            f"[b]Device[/b] {self.app.device_choice.label()}")  # type: ignore[attr-defined]
 
     def start(self, checkpoint: Path, image: Path | None = None) -> None:
         """Run the demo for `checkpoint` (called by the Checkpoints screen's demo key)."""
@@ -118,7 +122,10 @@ class DemoScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def _run(self, checkpoint: Path, image: Path) -> None:
         try:
-            request = build_request(checkpoint, image, self.app.project.outputs_dir)  # type: ignore[attr-defined]
+            choice = self.app.device_choice  # type: ignore[attr-defined]
+            device = "cpu" if choice.is_cpu else f"cuda:{choice.indices[0]}"  # the GPUs area's pick
+            request = build_request(checkpoint, image, self.app.project.outputs_dir,  # type: ignore[attr-defined]
+                                    device=device)
             if self.client is None:
                 self.client = DemoClient()
             result = self.client.run(request, lambda stage: self.app.call_from_thread(self._stage, stage))
