@@ -26,7 +26,7 @@ class ProgressRow(Horizontal):
         if title:
             self.query_one(".progress-title", Label).update(title)
         bar = self.query_one(ProgressBar)
-        bar.update(total=event.total or max(event.done * 2, 1), progress=event.done)
+        bar.update(total=event.total or None, progress=event.done)  # None: size unknown yet
         self.query_one(".progress-info", Label).update(describe(event))
 
     def finish(self, info: str) -> None:
