@@ -76,3 +76,27 @@ def test_discovery_and_resolution_errors(work_dir: Path, tmp_path: Path) -> None
     (tmp_path / "empty").mkdir()
     with pytest.raises(LogNotFound):
         resolve(str(tmp_path / "empty"))
+
+
+def test_a_resumed_job_reads_its_earlier_attempts_first(tmp_path: Path, fixtures: Path) -> None:
+    from vocseg_tui.core.jobs import JobState, Registry
+
+    registry = Registry()
+    first = registry.add(name="run", config="c.py", work_dir=str(tmp_path / "wd"), cwd=str(tmp_path),
+                         state=JobState.FAILED, exit_code=137)
+    second = registry.add(name="run", config="c.py", work_dir=str(tmp_path / "wd"), cwd=str(tmp_path),
+                          state=JobState.RUNNING, parent_id=first.id)
+    first.log_path.parent.mkdir(parents=True)
+    shutil.copy(fixtures / "stdout_success.log", first.log_path)
+    second.log_path.parent.mkdir(parents=True)
+    second.log_path.write_text(
+        "11/24 16:00:01 - mmengine - INFO - resumed epoch: 2, iter: 26\n"
+        "11/24 16:00:02 - mmengine - INFO - Epoch(train) [3][ 5/13]  lr: 1e-3  eta: 0:00:01  "
+        "time: 0.02  data_time: 0.001  loss: 1.25\n")
+    feed = LogFeed(resolve(str(second.id)))
+    lines = feed.poll(budget_s=5).lines
+    assert any("now reading" in line for line in lines)
+    steps = [t.step for t in feed.history.train]
+    assert steps == [5, 10, 18, 23, 31] and feed.history.train[-1].loss == 1.25
+    assert [v.epoch for v in feed.history.validations] == [1, 2]  # epoch 3 came after the checkpoint
+    assert feed.diagnosis() is None  # running: the parent's SIGKILL is not this job's failure

@@ -133,3 +133,21 @@ def test_fuzz_table_fragments_in_any_order(lines: list[str]) -> None:
     for line in lines:
         for event in parser.feed(line):
             assert isinstance(event, ValEvent) and event.miou == 2.0
+
+
+def test_level_tracker_keeps_blocks_together() -> None:
+    from vocseg_tui.core.logs.parser import LevelTracker
+
+    tracker = LevelTracker()
+    lines = [
+        "11/24 16:05:25 - mmengine - INFO - Config:",
+        "base_lr = 0.4",
+        "/x/package_utils.py:17: UserWarning: pkg_resources is deprecated as an API.",
+        "  import pkg_resources",
+        "Traceback (most recent call last):",
+        '  File "train.py", line 1, in <module>',
+        "RuntimeError: boom",
+        "[vocseg supervisor 2026-11-24 16:06:36] job 1: finished: failed (exit code 1)",
+        "11/24 16:05:26 - mmengine - WARNING - careful",
+    ]
+    assert [tracker.feed(line) for line in lines] == [1, 1, 2, 2, 3, 3, 3, 3, 2]

@@ -65,7 +65,7 @@ class LogFeed:
 
     def _candidates(self) -> list[Path]:
         if self.target.log is not None and self.target.log.is_file():
-            return [self.target.log]
+            return [*(p for p in self.target.earlier if p.is_file()), self.target.log]
         if self.target.work_dir is not None:
             return run_logs(self.target.work_dir)
         return []

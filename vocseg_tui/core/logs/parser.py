@@ -166,4 +166,12 @@ class LevelTracker:
             self._current = LEVEL_RANK[level]
         elif line.startswith(_TRACE_START) or _looks_like_error(line):
             self._current = 3
+        elif _PY_WARNING.match(line):
+            self._current = 2
+        elif line.startswith("[vocseg supervisor"):
+            self._current = 3 if ": finished: failed" in line or "lost" in line else 1
         return self._current
+
+
+_PY_WARNING = re.compile(r"^(\S+:\d+: )?\w*Warning: ")
+"""Python's `warnings` output (`path.py:17: UserWarning: ...`), which a job's stdout holds."""

@@ -31,6 +31,9 @@ class LogTarget:
     """A fixed file (a job's stdout log or a file given by hand); preferred when it exists."""
     work_dir: Path | None = None
     """An mmengine work dir: its timestamped run logs and scalars.json files."""
+    earlier: tuple[Path, ...] = ()
+    """Logs of the attempts this job resumed (oldest first): read before `log`, so the curves
+    of a resumed job start at the beginning of training."""
     job_id: int | None = None
     state: str = ""
     exit_code: int | None = None
@@ -85,8 +88,18 @@ def registry_targets() -> list[LogTarget]:
         jobs = Registry().all_jobs()
     except Exception:  # no registry yet, or locked: the screen still works without it
         return []
-    return [LogTarget(f"job:{job.id}", f"#{job.id} {job.name}", job.log_path, Path(job.work_dir),
-                      job.id, job.state.value, job.exit_code, job.failure) for job in jobs]
+    by_id = {job.id: job for job in jobs}
+    targets = []
+    for job in jobs:
+        chain: list[Path] = []
+        parent = by_id.get(job.parent_id) if job.parent_id is not None else None
+        while parent is not None and len(chain) < 100:
+            chain.insert(0, parent.log_path)
+            parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
+        targets.append(LogTarget(f"job:{job.id}", f"#{job.id} {job.name}", job.log_path,
+                                 Path(job.work_dir), tuple(chain), job.id, job.state.value,
+                                 job.exit_code, job.failure))
+    return targets
 
 
 def all_targets(work_dirs: Path) -> list[LogTarget]:
