@@ -11,8 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vocseg_tui.core.errors import VocsegError
+
+if TYPE_CHECKING:
+    from vocseg_tui.core.jobs import Job
 
 _STAMP = re.compile(r"^\d{8}_\d{6}$")
 
@@ -85,17 +89,28 @@ def registry_targets() -> list[LogTarget]:
     try:
         from vocseg_tui.core.jobs import Registry
 
-        jobs = Registry().all_jobs()
+        jobs: list[Job] = Registry().all_jobs()
     except Exception:  # no registry yet, or locked: the screen still works without it
         return []
     by_id = {job.id: job for job in jobs}
+
+    def previous(job: Job) -> Job | None:
+        """The attempt this job continues: its parent (a retry), or, for a resume launched by
+        hand, the latest earlier job in the same work dir."""
+        if job.parent_id is not None:
+            return by_id.get(job.parent_id)
+        if job.resume_from:
+            earlier = [j for j in jobs if j.id < job.id and j.work_dir == job.work_dir]
+            return max(earlier, key=lambda j: j.id) if earlier else None
+        return None
+
     targets = []
     for job in jobs:
         chain: list[Path] = []
-        parent = by_id.get(job.parent_id) if job.parent_id is not None else None
+        parent = previous(job)
         while parent is not None and len(chain) < 100:
             chain.insert(0, parent.log_path)
-            parent = by_id.get(parent.parent_id) if parent.parent_id is not None else None
+            parent = previous(parent)
         targets.append(LogTarget(f"job:{job.id}", f"#{job.id} {job.name}", job.log_path,
                                  Path(job.work_dir), tuple(chain), job.id, job.state.value,
                                  job.exit_code, job.failure))
