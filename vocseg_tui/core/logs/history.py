@@ -26,14 +26,15 @@ class Progress:
     max_iters: int | None = None
     eta: str | None = None
 
-    def describe(self) -> str:
+    def describe(self, *, eta: bool = True) -> str:
+        """`epoch 3/50 · iter 400/1323 · ETA 5:01:12`; `eta=False` for a run that has ended."""
         parts = []
         if self.epoch is not None:
             parts.append(f"epoch {self.epoch}/{self.max_epochs or '?'}")
             parts.append(f"iter {self.iter}/{self.iters}")
         elif self.step is not None:
             parts.append(f"iter {self.step}/{self.max_iters or self.iters or '?'}")
-        if self.eta:
+        if self.eta and eta:
             parts.append(f"ETA {self.eta}")
         return " · ".join(parts) or "no progress logged yet"
 

@@ -232,12 +232,15 @@ class LogsScreen(AreaScreen):
         view = self.query_one(LogView)
         where = str(feed.path) if feed.path else "waiting for the log to appear"
         state = f"{feed.target.state} · " if feed.target.state else ""
-        parts = [f"[b]{feed.target.title}[/b]", f"{state}{history.progress.describe()}"]
+        ended = feed.target.state not in ("", "running", "queued")
+        parts = [f"[b]{feed.target.title}[/b]", f"{state}{history.progress.describe(eta=not ended)}"]
         if history.train and history.train[-1].loss is not None:
             parts.append(f"loss {history.train[-1].loss:.4f}")
         if (best := history.best_val) is not None and best.miou is not None:
             parts.append(f"best mIoU {best.miou:.2f}")
-        parts.append(f"follow {'on' if view.follow else 'off'} · level {LEVEL_NAMES[view.min_level]}")
+        parts.append("following" if view.follow else "[reverse] paused [/reverse] (f follows)")
+        if view.min_level:
+            parts.append(f"showing {LEVEL_NAMES[view.min_level]}")
         self.query_one("#logs-status", Static).update(" · ".join(parts) + f"\n[dim]{where}[/dim]")
         diagnosis = feed.diagnosis()
         banner = self.query_one("#logs-diagnosis", Static)
