@@ -8,6 +8,7 @@ Every job keeps its own buffer, feed and scroll position, so switching jobs is i
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -31,6 +32,8 @@ TARGETS_S = 5.0
 CHART_MIN_S = 1.0
 MAX_BUFFER = 200_000
 """Lines kept per job in the pane; older ones are dropped (the CLI prints the whole file)."""
+MAX_CACHED_JOBS = 8
+"""Jobs whose buffers are kept for an instant switch back; the least recently shown go first."""
 LEVEL_NAMES = {0: "all", 2: "WARNING+", 3: "ERROR"}
 SMOOTHING = (0.0, 0.6, 0.9)
 
@@ -163,9 +166,10 @@ class LogsScreen(AreaScreen):
         if self.current in self.caches:
             old = self.caches[self.current]
             old.scroll_y, old.follow = view.scroll_offset.y, view.follow
-        cache = self.caches.get(key)
-        if cache is None:
-            cache = self.caches[key] = JobCache(LogFeed(target))
+        cache = self.caches.pop(key, None) or JobCache(LogFeed(target))
+        self.caches[key] = cache  # most recently shown last
+        while len(self.caches) > MAX_CACHED_JOBS:
+            del self.caches[next(iter(self.caches))]
         self.current = key
         options = self.query_one("#logs-jobs", OptionList)
         index = next((i for i, t in enumerate(self.targets) if t.key == key), None)
@@ -186,12 +190,17 @@ class LogsScreen(AreaScreen):
 
     @work(thread=True, group="logs-poll", exit_on_error=False)
     def poll(self, key: str) -> None:
-        cache = self.caches[key]
+        """Read one bounded batch of the job's new lines (in a thread), hand it over once."""
+        batch = Batch()
         try:
-            batch = cache.feed.poll(budget_s=0.05, max_bytes=4 * 1024 * 1024)
+            cache = self.caches.get(key)
+            if cache is not None:
+                batch = cache.feed.poll(budget_s=0.05, max_bytes=4 * 1024 * 1024)
         except OSError:
-            batch = Batch()
-        self.app.call_from_thread(self._apply, key, batch)
+            pass  # unreadable right now (permissions, NFS hiccup): the next tick tries again
+        finally:  # always hand back, so polling never stalls
+            with contextlib.suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._apply, key, batch)
 
     def _apply(self, key: str, batch: Batch) -> None:
         self._polling = False
