@@ -59,10 +59,11 @@ class EvalStatus:
         return list(self.metrics.get("classes", []))
 
 
-def project_root_of(run: Run) -> Path:
-    """Where the config's relative data paths resolve: the folder holding work_dirs/."""
+def project_root_of(run: Run, fallback: Path | None = None) -> Path:
+    """Where the config's relative data paths resolve: the folder holding work_dirs/ (for a run
+    elsewhere, `fallback`, typically the open project)."""
     parent = run.work_dir.parent
-    return parent.parent if parent.name == "work_dirs" else Path.cwd()
+    return parent.parent if parent.name == "work_dirs" else (fallback or Path.cwd())
 
 
 def eval_command(run: Run, ckpt: Checkpoint) -> list[str]:

@@ -24,7 +24,12 @@ from vocseg_tui.core.checkpoints import (
     delete_checkpoint,
     discover_runs,
 )
-from vocseg_tui.core.checkpoints.evaluate import EvalStatus, evaluation_status, start_evaluation
+from vocseg_tui.core.checkpoints.evaluate import (
+    EvalStatus,
+    evaluation_status,
+    project_root_of,
+    start_evaluation,
+)
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.ckpt_confirm import ConfirmScreen
@@ -148,7 +153,7 @@ class CheckpointsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="ckpt-eval", exit_on_error=False)
     def _evaluate(self, run: Run, ckpt: Checkpoint) -> None:
         try:
-            paths = start_evaluation(run, ckpt)
+            paths = start_evaluation(run, ckpt, cwd=project_root_of(run, self.app.project.root))  # type: ignore[attr-defined]
         except VocsegError as error:
             self.app.call_from_thread(self._error, error)
             return
