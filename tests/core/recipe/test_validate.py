@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from vocseg_tui.core.recipe import Recipe, render_config
-from vocseg_tui.core.recipe.loader import ConfigLoadError, resolve_config
+from vocseg_tui.core.recipe.loader import ConfigLoader, ConfigLoadError, resolve_config
 from vocseg_tui.core.recipe.validate import has_errors, validate
 
 HERE = Path(__file__).parent
@@ -18,11 +18,11 @@ Config = dict[str, Any]
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> Config:
+def good(tmp_path_factory: pytest.TempPathFactory, config_loader: ConfigLoader) -> Config:
     """The shipped R50 recipe as mmengine resolves it (child process)."""
     path = tmp_path_factory.mktemp("cfg") / "r50.py"
     path.write_text(render_config(Recipe()))
-    return resolve_config(path).config
+    return config_loader.resolve(path).config
 
 
 def rules(cfg: Config, processes: int | None = 2, base: Path | None = None) -> dict[str, str]:
@@ -130,8 +130,8 @@ def test_offline_weights_are_announced_before_launch_and_a_cached_or_local_file_
     assert not has_errors(validate(cfg, processes=2))
 
 
-def test_the_tutorials_config_is_refused_for_its_known_defects() -> None:
-    cfg = resolve_config(HERE / "configs" / "tutorial.py").config
+def test_the_tutorials_config_is_refused_for_its_known_defects(config_loader: ConfigLoader) -> None:
+    cfg = config_loader.resolve(HERE / "configs" / "tutorial.py").config
     found = rules(cfg, processes=2)
     assert found["pretrained-mismatch"] == "error"  # torchvision://resnet50 into ResNetV1c
     assert found["scheduler-per-epoch"] == "warning"  # PolyLR stepping once per epoch
@@ -140,9 +140,13 @@ def test_the_tutorials_config_is_refused_for_its_known_defects() -> None:
     assert "200 epochs = 3.31 x" in schedule.message
 
 
-def test_a_config_mmengine_cannot_load_is_an_error_with_a_hint(tmp_path: Path) -> None:
+def test_a_config_mmengine_cannot_load_is_an_error_with_a_hint(
+    tmp_path: Path, config_loader: ConfigLoader,
+) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("_base_ = ['mmseg::_base_/models/no_such_model.py']\n")
-    with pytest.raises(ConfigLoadError) as caught:
-        resolve_config(broken)
-    assert "could not load" in caught.value.message and caught.value.hint
+    for resolve in (resolve_config, config_loader.resolve):  # one-shot and long-lived alike
+        with pytest.raises(ConfigLoadError) as caught:
+            resolve(broken)
+        assert "could not load" in caught.value.message and caught.value.hint
+    assert config_loader.resolve(HERE / "configs" / "tutorial.py").config  # the loader survives it
