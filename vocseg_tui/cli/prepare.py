@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise VocsegError(f"--jobs must be at least 1, not {args.jobs}", "omit it to use all cores")
     root = Path(args.data_root).expanduser() if args.data_root else Project.open(args.project).data_root
     options = PrepareOptions(
-        download=args.download, jobs=args.jobs, deep=args.deep,
+        download=args.download, jobs=args.jobs, deep=args.deep, help_in_process=True,
         voc=resolve("voc", args.voc_url, args.voc_md5), sbd=resolve("sbd", args.sbd_url, args.sbd_md5),
     )
     result = prepare(root.resolve(), options, emit=_Reporter())

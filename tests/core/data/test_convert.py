@@ -104,5 +104,7 @@ def test_rerun_after_an_interrupted_conversion_converts_only_the_rest(
 
     third = convert_all(cls, out, jobs=2)
     assert (third.converted, third.skipped) == (0, 400)
+    workers_only = convert_all(cls, tmp_path / "fresh", jobs=2, help_in_process=False)
+    assert (workers_only.converted, workers_only.failed) == (400, [])
     (cls / "2010_000003.mat").touch()  # a newer .mat makes its label stale
     assert convert_all(cls, out, jobs=1).converted == 1

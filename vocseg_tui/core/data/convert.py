@@ -53,8 +53,13 @@ def plan(cls_dir: Path, out_dir: Path) -> tuple[list[tuple[str, str]], int]:
 
 
 def convert_all(cls_dir: Path, out_dir: Path, *, jobs: int | None = None, emit: EventFn = ignore,
-                cancel: CancelToken | None = None, nice: int = 0) -> ConvertResult:
-    """Convert what is missing or out of date; never raises for a bad file (see `failed`)."""
+                cancel: CancelToken | None = None, nice: int = 0,
+                help_in_process: bool = True) -> ConvertResult:
+    """Convert what is missing or out of date; never raises for a bad file (see `failed`).
+
+    The calling process converts too unless `help_in_process` is False (the UI process, and any
+    run that overlaps a download, keep their own thread free for the transfer and the screen).
+    """
     cancel = cancel or CancelToken()
     out_dir.mkdir(parents=True, exist_ok=True)
     todo, skipped = plan(cls_dir, out_dir)
@@ -62,7 +67,7 @@ def convert_all(cls_dir: Path, out_dir: Path, *, jobs: int | None = None, emit: 
     meter = RateMeter("convert", len(todo), "labels", emit)
     meter.update(0, force=True)
     for batch, failed in run_batches(convert_batch, todo, jobs=jobs, batch=BATCH, cancel=cancel,
-                                     nice=nice):
+                                     nice=nice, help_in_process=help_in_process):
         result.converted += len(batch) - len(failed)
         result.failed.extend({"file": name, "error": reason} for name, reason in failed)
         meter.update(meter.done + len(batch))

@@ -34,6 +34,8 @@ class PrepareOptions:
     sbd: ArchiveSpec = SBD
     jobs: int | None = None
     deep: bool = False
+    help_in_process: bool = False
+    """Let this process convert labels too (headless runs); the UI process leaves it to workers."""
 
 
 @dataclass
@@ -69,7 +71,8 @@ def _converter(data_root: Path, options: PrepareOptions, emit: EventFn, cancel: 
             emit(StepState("convert", "running"))
             result = convert_all(data_root / "benchmark_RELEASE" / "dataset" / "cls",
                                  data_root / "VOCdevkit" / "VOC2012" / "SegmentationClassAug",
-                                 jobs=options.jobs, emit=emit, cancel=cancel, nice=nice)
+                                 jobs=options.jobs, emit=emit, cancel=cancel, nice=nice,
+                                 help_in_process=options.help_in_process and not nice)
             out["result"] = result
             state = "failed" if result.failed else "done"
             emit(StepState("convert", state, f"{result.converted:,} converted, {result.skipped:,} "

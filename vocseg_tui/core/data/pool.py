@@ -36,11 +36,14 @@ def default_jobs() -> int:
 
 
 def run_batches(func: Callable[[list[T]], R], items: list[T], *, jobs: int | None, batch: int,
-                cancel: CancelToken, nice: int = 0) -> Iterator[tuple[list[T], R]]:
+                cancel: CancelToken, nice: int = 0, help_in_process: bool = False,
+                ) -> Iterator[tuple[list[T], R]]:
     """Yield (batch, func(batch)) as batches finish, in any order.
 
     `nice` lowers the workers' priority: work that overlaps a download should only use CPU the
     download and extraction leave idle (and a shared server's other users deserve it too).
+    `help_in_process`: this process converts batches too while it waits, so no core idles while
+    the pool starts (a headless run has nothing else to do; a UI process must not).
     """
     batches = [items[i:i + batch] for i in range(0, len(items), batch)]
     jobs = max(1, jobs or default_jobs())
@@ -49,15 +52,31 @@ def run_batches(func: Callable[[list[T]], R], items: list[T], *, jobs: int | Non
             cancel.check()
             yield part, func(part)
         return
+    queue = iter(batches)
     with ProcessPoolExecutor(max_workers=min(jobs, len(batches)), mp_context=_context(),
                              initializer=os.nice, initargs=(nice,)) as pool:
-        pending: dict[Future[R], list[T]] = {pool.submit(func, part): part for part in batches}
+        pending: dict[Future[R], list[T]] = {}
+
+        def top_up() -> bool:
+            """Keep two batches per worker in flight; False once every batch is handed out."""
+            while len(pending) < 2 * jobs:
+                part = next(queue, None)
+                if part is None:
+                    return False
+                pending[pool.submit(func, part)] = part
+            return True
+
         try:
-            while pending:
-                finished, _ = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+            more = top_up()
+            while pending or more:
+                finished, _ = wait(pending, timeout=0 if help_in_process and more else 0.2,
+                                   return_when=FIRST_COMPLETED)
                 cancel.check()
                 for future in finished:
                     yield pending.pop(future), future.result()
+                more = top_up()
+                if help_in_process and more and (own := next(queue, None)) is not None:
+                    yield own, func(own)
         finally:
             for future in pending:
                 future.cancel()
