@@ -196,3 +196,18 @@ async def test_an_eta_appears_once_a_run_of_the_config_measured_its_speed(sample
         await retype(pilot, "name", "other")
         assert screen.query_one("#field-work_dir", Input).value == "work_dirs/other"
         assert "after a first run" in text_of(screen.query_one("#recipe-derived", Static))
+
+
+async def test_a_hidden_screen_keeps_no_loader_child(sample_project: Project) -> None:
+    app = make_app(sample_project, start="recipe")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = screen_of(app)
+        await settle(pilot)
+        assert screen.loader.running
+        assert "official 40k schedule" in text_of(screen.query_one("#recipe-findings", Static))
+        await pilot.press("1")  # the Data area
+        await pilot.pause()
+        assert not screen.loader.running
+        await pilot.press("3")
+        await settle(pilot)
+        assert "official 40k schedule" in text_of(screen.query_one("#recipe-findings", Static))

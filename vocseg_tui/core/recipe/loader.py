@@ -114,14 +114,22 @@ class ConfigLoader:
             self._proc.wait()
             self._proc = None
 
-    def close(self) -> None:
-        """End the child now: it holds no state worth a graceful exit. A request in flight
-        then fails with ConfigLoadError (a closing screen ignores it); later ones are refused."""
-        self._closed = True
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def release(self) -> None:
+        """Stop the child now (it holds no state); the next request starts a fresh one. A
+        request in flight fails with ConfigLoadError, which its caller reports or ignores."""
         proc, self._proc = self._proc, None
         if proc is not None and proc.poll() is None:
             proc.kill()
             proc.wait()
+
+    def close(self) -> None:
+        """Stop the child for good: later requests are refused."""
+        self._closed = True
+        self.release()
 
 
 def resolve_config(path: Path | str, *, cwd: Path | None = None, build: bool = False,

@@ -131,6 +131,18 @@ class RecipeScreen(AreaScreen):
     def on_unmount(self) -> None:
         self.loader.close()
 
+    def on_screen_suspend(self) -> None:
+        """A hidden screen keeps no mmengine child (~200 MB) alive; it restarts on return."""
+        if self._debounce is not None:
+            self._debounce.pause()
+        self.loader.release()
+
+    def on_screen_resume(self) -> None:
+        if self._debounce is not None:
+            self._debounce.resume()
+        elif self.is_mounted and self.findings is None:
+            self._schedule_check()
+
     @property
     def form(self) -> RecipeForm:
         return self.query_one(RecipeForm)
