@@ -99,7 +99,7 @@ def run_recipe(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from vocseg_tui.core.recipe.loader import resolve_config
-    from vocseg_tui.core.recipe.model import _parse_int
+    from vocseg_tui.core.recipe.model import parse_count
     from vocseg_tui.core.recipe.validate import has_errors, validate
 
     path = Path(args.config)
@@ -107,7 +107,7 @@ def run_check(args: argparse.Namespace) -> int:
     processes = None
     if args.gpus is not None:
         try:
-            processes = max(1, _parse_int(args.gpus))
+            processes = max(1, parse_count(args.gpus))
         except ValueError:
             from vocseg_tui.core.errors import VocsegError
 

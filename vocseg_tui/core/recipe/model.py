@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from vocseg_tui.core.errors import VocsegError
@@ -70,7 +70,6 @@ class Recipe:
     work_dir: str = ""
     dataset_size: int = VOC_AUG_SIZE
     log_interval: int = 50
-    extra: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.work_dir:
@@ -88,14 +87,13 @@ class Recipe:
     def to_dict(self) -> dict[str, Any]:
         """Plain values (crop as a list), the form stored in configs as `vocseg_recipe`."""
         data = asdict(self)
-        data.pop("extra")
         data["crop"] = list(self.crop)
         return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Recipe:
         """The inverse of `to_dict`; unknown keys are refused so typos do not vanish."""
-        known = {f.name for f in fields(cls)} - {"extra"}
+        known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise VocsegError(f"unknown recipe keys: {', '.join(unknown)}",
@@ -171,7 +169,8 @@ def check_recipe(r: Recipe) -> None:
     _int_range("log_interval", r.log_interval, 1, 100_000, "the log interval (iterations)")
 
 
-def _parse_int(text: str) -> int:
+def parse_count(text: str) -> int:
+    """A whole number as people type it (`1,000`, `1_000`); `cpu` means 0 GPUs."""
     cleaned = text.strip().replace(",", "").replace("_", "")
     if cleaned.lower() == "cpu":
         return 0
@@ -201,12 +200,12 @@ def _parse_bool(text: str) -> bool:
 
 
 PARSERS: dict[str, Callable[[str], Any]] = {
-    "name": str.strip, "gpus": _parse_int, "batch_per_gpu": _parse_int, "base_lr": _parse_float,
-    "base_batch": _parse_int, "max_epochs": _parse_int, "val_interval": _parse_int,
-    "ckpt_interval": _parse_int, "max_keep_ckpts": _parse_int, "crop": _parse_crop,
+    "name": str.strip, "gpus": parse_count, "batch_per_gpu": parse_count, "base_lr": _parse_float,
+    "base_batch": parse_count, "max_epochs": parse_count, "val_interval": parse_count,
+    "ckpt_interval": parse_count, "max_keep_ckpts": parse_count, "crop": _parse_crop,
     "arch": str.strip, "backbone": str.strip, "pretrained": lambda t: t.strip() or None,
-    "amp": _parse_bool, "num_workers": _parse_int, "seed": _parse_int, "work_dir": str.strip,
-    "dataset_size": _parse_int, "log_interval": _parse_int,
+    "amp": _parse_bool, "num_workers": parse_count, "seed": parse_count, "work_dir": str.strip,
+    "dataset_size": parse_count, "log_interval": parse_count,
 }
 LABELS = {
     "gpus": "GPUs", "batch_per_gpu": "images per GPU", "base_lr": "base LR",
