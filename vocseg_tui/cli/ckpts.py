@@ -27,6 +27,8 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("work_dir", nargs="?", metavar="WORK_DIR",
                         help="a work_dirs folder or one run's folder")
+    parser.add_argument("--deep", action="store_true",
+                        help="also check the CRC of every tensor (reads every file whole)")
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.set_defaults(handler=run)
 
@@ -40,11 +42,11 @@ def run(args: argparse.Namespace) -> int:
         if not folder.is_dir():
             raise CheckpointError(f"{folder} is not a folder", "pass a work_dirs folder or a run folder")
         is_run = any(folder.glob("*.pth")) or (folder / "last_checkpoint").exists()
-        runs = [scan_run(folder.resolve())] if is_run else [
-            scan_run(sub.resolve()) for sub in sorted(folder.iterdir())
+        runs = [scan_run(folder.resolve(), deep=args.deep)] if is_run else [
+            scan_run(sub.resolve(), deep=args.deep) for sub in sorted(folder.iterdir())
             if sub.is_dir() and any(sub.glob("*.pth"))]
     else:
-        runs = discover_runs(Project.open(args.project))
+        runs = discover_runs(Project.open(args.project), deep=args.deep)
     if args.json:
         print_json([c.to_json() for r in runs for c in r.checkpoints])
         return ExitCode.OK

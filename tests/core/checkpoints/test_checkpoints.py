@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import struct
 import shutil
 from pathlib import Path
 
@@ -97,6 +98,24 @@ def test_a_record_cut_short_inside_the_archive_is_found(run_copy: Path) -> None:
     path.write_bytes(bytes(data))
     verdict = check_integrity(path)
     assert not verdict.ok and victim.filename in verdict.reason
+
+
+@pytest.mark.slow
+def test_deep_check_finds_flipped_bytes_inside_a_tensor(run_copy: Path) -> None:
+    """The quick check reads only the container; the deep one reads every record's CRC."""
+    import zipfile
+
+    path = run_copy / "epoch_1.pth"
+    with zipfile.ZipFile(path) as archive:
+        tensor = max(archive.infolist(), key=lambda info: info.file_size)
+    data = bytearray(path.read_bytes())
+    name_len, extra_len = struct.unpack_from("<HH", data, tensor.header_offset + 26)  # local header
+    start = tensor.header_offset + 30 + name_len + extra_len
+    data[start + 100] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert check_integrity(path).ok
+    deep = check_integrity(path, deep=True)
+    assert not deep.ok and tensor.filename in deep.reason
 
 
 def test_a_file_that_is_not_a_checkpoint_is_refused(tmp_path: Path) -> None:

@@ -50,8 +50,10 @@ def find_config_dump(work_dir: Path, config_hint: str | None = None) -> Path | N
     return next((p for p in dumps if p.is_file()), None)
 
 
-def scan_run(work_dir: Path, *, config_hint: str | None = None, job_ids: tuple[int, ...] = ()) -> Run:
-    """One run's checkpoints, newest step first, with mIoU, best, last and integrity."""
+def scan_run(work_dir: Path, *, config_hint: str | None = None, job_ids: tuple[int, ...] = (),
+             deep: bool = False) -> Run:
+    """One run's checkpoints, newest step first, with mIoU, best, last and integrity
+    (`deep`: also the CRC of every tensor record, which reads every file whole)."""
     miou = validation_miou(work_dir)
     last = read_last_marker(work_dir)
     found: list[Checkpoint] = []
@@ -61,7 +63,7 @@ def scan_run(work_dir: Path, *, config_hint: str | None = None, job_ids: tuple[i
         except OSError:
             continue  # deleted while we looked
         kind, unit, step = parse_name(path.name)
-        verdict = check_integrity(path)
+        verdict = check_integrity(path, deep=deep)
         found.append(Checkpoint(
             path=path, run=work_dir.name, kind=kind, unit=unit, step=step, size=stat.st_size,
             mtime=stat.st_mtime, miou=miou.get(step) if step is not None else None,
@@ -103,7 +105,7 @@ def _registry_runs() -> dict[Path, tuple[str, list[int]]]:
     return runs
 
 
-def discover_runs(project: Project, *, use_registry: bool = True) -> list[Run]:
+def discover_runs(project: Project, *, use_registry: bool = True, deep: bool = False) -> list[Run]:
     """Every run of the project (and registered runs elsewhere), newest activity first."""
     registered = _registry_runs() if use_registry else {}
     folders: dict[Path, None] = {}
@@ -117,7 +119,7 @@ def discover_runs(project: Project, *, use_registry: bool = True) -> list[Run]:
     runs = []
     for folder in folders:
         config, jobs = registered.get(folder, (None, []))
-        runs.append(scan_run(folder, config_hint=config, job_ids=tuple(jobs)))
+        runs.append(scan_run(folder, config_hint=config, job_ids=tuple(jobs), deep=deep))
     return sorted(runs, key=_latest_activity, reverse=True)
 
 
