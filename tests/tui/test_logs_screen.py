@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -143,3 +144,33 @@ async def test_a_finished_real_training_shows_curves_and_per_class_iou(trained_s
         table = screen.query_one(IouTable)
         assert table.row_count == 21
         assert not screen.query_one("#logs-diagnosis").display
+
+
+@pytest.mark.slow
+async def test_follows_a_real_training_while_it_runs(sample_project: Project) -> None:
+    """mmseg's own tools/train.py trains the sample in a child process; the screen shows its
+    iterations while it runs and ends with its three validations."""
+    from tests.training import convert_like_voc_aug, mmseg_tool
+
+    convert_like_voc_aug(sample_project)
+    train = subprocess.Popen(
+        [sys.executable, str(mmseg_tool("train.py")), "configs/sample_tiny.py"],
+        cwd=sample_project.root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"})
+    try:
+        app = make_app(sample_project, start="logs")
+        async with app.run_test(size=(120, 36)) as pilot:
+            screen = screen_of(app)
+
+            def history():  # type: ignore[no-untyped-def]
+                cache = screen.caches.get(screen.current or "")
+                return cache.feed.history if cache else None
+
+            await wait_for(pilot, lambda: (h := history()) is not None and h.train, timeout=120)
+            assert train.poll() is None, "the first iterations must show while training runs"
+            await wait_for(pilot, lambda: len(history().validations) == 3, timeout=120)
+            assert "best mIoU" in str(screen.query_one("#logs-status").render())
+            assert not screen.query_one("#logs-diagnosis").display
+    finally:
+        train.kill()
+        train.wait()
