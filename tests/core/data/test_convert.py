@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.io
+import scipy.sparse
 from PIL import Image
 
 from vocseg_tui.core.data.convert import convert_all
@@ -44,13 +46,22 @@ def test_pngs_equal_mmseg_convert_mat_pixel_for_pixel(sample_project: Project, t
     odd[:10] = 255  # void, as SBD never has but VOC-style data might
     write_sbd_mat(cls / "2012_999999.mat", odd)
     write_sbd_mat(cls / "2012_999998.mat", np.zeros((1, 7), np.uint8))
+    # Layouts the direct MAT reader must get right or leave to scipy: Boundaries before
+    # Segmentation, no compression, a double-class map, another variable first.
+    edges = np.empty((20, 1), dtype=object)
+    for c in range(20):
+        edges[c, 0] = scipy.sparse.csc_matrix(odd == c + 1)
+    scipy.io.savemat(cls / "2012_999997.mat", {"GTcls": {"Boundaries": edges, "Segmentation": odd}},
+                     do_compression=False)
+    scipy.io.savemat(cls / "2012_999996.mat", {"note": np.ones((2, 3)), "GTcls": {
+        "Boundaries": edges, "Segmentation": odd.astype(np.float64)}}, do_compression=True)
     ours, theirs = tmp_path / "ours", tmp_path / "theirs"
     theirs.mkdir()
     result = convert_all(cls, ours, jobs=1)
     assert result.converted == len(list(cls.glob("*.mat"))) and not result.failed
     subprocess.run([sys.executable, "-c", MMSEG_CONVERT, str(cls), str(theirs)], check=True, timeout=120)
     names = sorted(p.name for p in theirs.glob("*.png"))
-    assert names == sorted(p.name for p in ours.glob("*.png")) and len(names) == 28
+    assert names == sorted(p.name for p in ours.glob("*.png")) and len(names) == 30
     for name in names:
         mode, pixels = _pixels(ours / name)
         their_mode, their_pixels = _pixels(theirs / name)
@@ -108,3 +119,17 @@ def test_rerun_after_an_interrupted_conversion_converts_only_the_rest(
     assert (workers_only.converted, workers_only.failed) == (400, [])
     (cls / "2010_000003.mat").touch()  # a newer .mat makes its label stale
     assert convert_all(cls, out, jobs=1).converted == 1
+
+
+def test_direct_mat_reader_reads_sbd_files_and_declines_what_it_does_not_know(
+        sample_project: Project, tmp_path: Path) -> None:
+    from vocseg_tui.core.data.matv5 import read_struct_field
+
+    for mat in sorted((sample_project.sbd_root / "cls").glob("*.mat"))[:5]:
+        fast = read_struct_field(mat.read_bytes(), "GTcls", "Segmentation")
+        expected = scipy.io.loadmat(mat)["GTcls"][0]["Segmentation"][0]
+        assert fast is not None and fast.dtype == expected.dtype
+        np.testing.assert_array_equal(fast, expected)
+    scipy.io.savemat(tmp_path / "cells.mat", {"GTcls": {"Segmentation": np.array([[1, 2]], dtype=object)}})
+    assert read_struct_field((tmp_path / "cells.mat").read_bytes(), "GTcls", "Segmentation") is None
+    assert read_struct_field(b"not a mat file" * 20, "GTcls", "Segmentation") is None
