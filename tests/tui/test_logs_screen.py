@@ -13,6 +13,7 @@ import pytest
 
 from tests.training import TrainedRun
 from vocseg_tui.core.jobs import JobState, Registry
+from vocseg_tui.core.logs import History
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens.logs import LogsScreen
@@ -162,11 +163,11 @@ async def test_follows_a_real_training_while_it_runs(sample_project: Project) ->
         async with app.run_test(size=(120, 36)) as pilot:
             screen = screen_of(app)
 
-            def history():  # type: ignore[no-untyped-def]
+            def history() -> History:
                 cache = screen.caches.get(screen.current or "")
-                return cache.feed.history if cache else None
+                return cache.feed.history if cache else History()
 
-            await wait_for(pilot, lambda: (h := history()) is not None and h.train, timeout=120)
+            await wait_for(pilot, lambda: bool(history().train), timeout=120)
             assert train.poll() is None, "the first iterations must show while training runs"
             await wait_for(pilot, lambda: len(history().validations) == 3, timeout=120)
             assert "best mIoU" in str(screen.query_one("#logs-status").render())
