@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import struct
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
