@@ -44,7 +44,8 @@ def test_jobs_finish_after_their_launcher_is_sigkilled_or_its_session_hangs_up(
     for job_id in (killed_job, hung_up_job):
         job = wait_for(job_id, {"running"}, what="train_pid")
         supervisor = psutil.Process(job.supervisor_pid)
-        assert os.getsid(supervisor.pid) == supervisor.pid, "the supervisor leads its own session"
+        assert supervisor.ppid() != killed.pid and supervisor.ppid() != hung_up.pid, "not a launcher's child"
+        assert os.getsid(supervisor.pid) not in (os.getsid(killed.pid), os.getsid(hung_up.pid))
         assert os.getpgid(job.train_pid) == job.train_pid, "training runs in its own process group"
 
     killed.send_signal(signal.SIGKILL)

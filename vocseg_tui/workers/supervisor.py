@@ -211,7 +211,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--job", type=int, required=True)
     parser.add_argument("--registry", type=Path, required=True)
     parser.add_argument("--tee", action="store_true", help="also copy the output to the console (tmux)")
+    parser.add_argument("--daemonize", action="store_true",
+                        help="fork and let the parent exit at once (the launcher waits for it)")
     args = parser.parse_args(argv)
+    if args.daemonize and os.fork():
+        # The launcher waits for this parent only: the supervisor below is re-parented to init,
+        # so it is nobody's zombie, and as a non-leader of its session it can never acquire a
+        # controlling terminal (the classic double fork).
+        os._exit(0)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the SSH session or tmux going away is no reason
     registry = Registry(args.registry)
     job = registry.get(args.job)

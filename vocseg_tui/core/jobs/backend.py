@@ -29,7 +29,7 @@ from typing import ClassVar
 
 from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.errors import JobError
-from vocseg_tui.core.jobs.procs import is_alive, start_time
+from vocseg_tui.core.jobs.procs import is_alive
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import JobState
 
@@ -98,11 +98,24 @@ class LocalBackend(LaunchBackend):
     def submit(self, job: Job) -> Job:
         job.paths.create()
         with open(job.paths.log, "ab") as log:
-            process = subprocess.Popen(
-                supervisor_argv(job, self.registry), cwd=job.cwd, stdin=subprocess.DEVNULL,
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+            done = subprocess.run(
+                [*supervisor_argv(job, self.registry), "--daemonize"], cwd=job.cwd,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                close_fds=True, timeout=60, check=False,
             )
-        self.registry.update(job.id, supervisor_pid=process.pid, supervisor_started=start_time(process.pid))
+        if done.returncode != 0:
+            raise JobError(f"the supervisor of job {job.id} did not start (exit {done.returncode})",
+                           f"see {job.paths.log}")
+        return self._wait_for_pid(job)
+
+    def _wait_for_pid(self, job: Job, timeout: float = 10.0) -> Job:
+        """The forked supervisor records its own pid; wait briefly so callers see it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            current = self.registry.get(job.id)
+            if current.supervisor_pid is not None:
+                return current
+            time.sleep(0.02)
         return self.registry.get(job.id)
 
 
