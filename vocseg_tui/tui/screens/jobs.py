@@ -74,7 +74,11 @@ class JobsScreen(AreaScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "device_choice", lambda _: self._show_status(), init=False)
-        self._apply(self.overview.rows())  # one quick read so the first frame is complete
+        try:
+            self._apply(self.overview.rows())  # one quick read so the first frame is complete
+        except VocsegError as error:
+            self._apply([])
+            self.notify(f"{error.message}\n{error.hint}", severity="error", title="Jobs")
         self._timer = self.set_interval(REFRESH_S, self.refresh_jobs)
 
     def on_screen_suspend(self) -> None:
