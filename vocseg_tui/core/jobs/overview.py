@@ -26,9 +26,16 @@ class JobRow:
 
 class Overview:
     def __init__(self, registry: Registry | None = None) -> None:
-        self.registry = registry or Registry()
+        self._registry = registry
         self._ended: dict[int, Progress] = {}
         self._epochs: dict[int, int | None] = {}
+
+    @property
+    def registry(self) -> Registry:
+        """Opened on first use, so a broken state dir surfaces as a JobError where it is read."""
+        if self._registry is None:
+            self._registry = Registry()
+        return self._registry
 
     def rows(self) -> list[JobRow]:
         return [self._row(job) for job in list_jobs(self.registry)]
