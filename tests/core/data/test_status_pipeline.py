@@ -68,3 +68,12 @@ def test_sample_project_prepares_in_place(sample_project: Project) -> None:
     result = prepare(sample_project.data_root, PrepareOptions(jobs=1))
     assert result.complete and result.counts["trainaug"] == 26
     assert read_status(sample_project.data_root).steps["verify"] == ("done", "sampled")
+
+
+def test_a_second_preparation_of_the_same_root_is_refused(sample_project: Project) -> None:
+    from vocseg_tui.core.data.lock import exclusive
+
+    with exclusive(sample_project.data_root), pytest.raises(DataError) as caught:
+        prepare(sample_project.data_root, PrepareOptions(jobs=1))
+    assert "another preparation is running" in caught.value.message
+    assert prepare(sample_project.data_root, PrepareOptions(jobs=1)).complete  # released

@@ -18,6 +18,7 @@ from vocseg_tui.core.data.archives import SBD, VOC, ArchiveSpec
 from vocseg_tui.core.data.convert import ConvertResult, convert_all
 from vocseg_tui.core.data.errors import DataError
 from vocseg_tui.core.data.fetch import fetch
+from vocseg_tui.core.data.lock import exclusive
 from vocseg_tui.core.data.progress import CancelToken, EventFn, StepState, ignore
 from vocseg_tui.core.data.splits import check_official, compute, write
 from vocseg_tui.core.data.status import MARKER_DIR, VERIFIED, read_status
@@ -86,16 +87,27 @@ def _converter(data_root: Path, options: PrepareOptions, emit: EventFn, cancel: 
 
 def prepare(data_root: Path, options: PrepareOptions | None = None, *, emit: EventFn = ignore,
             cancel: CancelToken | None = None) -> PrepareResult:
+    """Do what is missing (see the module docstring); one run per data root at a time."""
     options = options or PrepareOptions()
-    cancel = cancel or CancelToken()
-    result = PrepareResult()
-    status = read_status(data_root, {"voc": options.voc, "sbd": options.sbd})
-    missing = [spec for spec, tree in ((options.sbd, status.sbd_tree), (options.voc, status.voc_tree))
-               if not tree and not spec.path(data_root).is_file()]
+    missing = _missing(data_root, options)
     if missing and not options.download:
         names = " and ".join(f"{s.top} ({s.filename})" for s in missing)
         raise DataError(f"{names} missing from {data_root}",
                         "run with --download, or put the archives into the data root")
+    with exclusive(data_root):
+        return _prepare(data_root, options, emit, cancel or CancelToken())
+
+
+def _missing(data_root: Path, options: PrepareOptions) -> list[ArchiveSpec]:
+    status = read_status(data_root, {"voc": options.voc, "sbd": options.sbd})
+    return [spec for spec, tree in ((options.sbd, status.sbd_tree), (options.voc, status.voc_tree))
+            if not tree and not spec.path(data_root).is_file()]
+
+
+def _prepare(data_root: Path, options: PrepareOptions, emit: EventFn, cancel: CancelToken,
+             ) -> PrepareResult:
+    result = PrepareResult()
+    status = read_status(data_root, {"voc": options.voc, "sbd": options.sbd})
     if not status.sbd_tree:
         result.actions.append("sbd: " + fetch(options.sbd, data_root, allow_download=options.download,
                                               emit=emit, cancel=cancel))
