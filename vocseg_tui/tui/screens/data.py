@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -87,7 +88,7 @@ class DataScreen(AreaScreen):
         root = self.query_one("#data-root", Static)
         state = ("[b green]Complete and verified[/]" if status.complete
                  else "[b]Incomplete[/]: r runs what is missing")
-        root.update(f"{state}  ·  {status.data_root}")
+        root.update(f"{state}  ·  {escape(str(status.data_root))}")
         if not self.running:
             self._show_rows()
         c = status.counts
@@ -179,14 +180,13 @@ class DataScreen(AreaScreen):
             self.query_one(StepChecklist).show(self._steps)
         lines = []
         if message.error:
-            lines.append(f"[b red]{message.error}[/]")
+            lines.append(f"[b red]{escape(message.error)}[/]")
             if message.hint:
-                lines.append(f"  hint: {message.hint}")
+                lines.append(f"  hint: {escape(message.hint)}")
         result = message.result
         if result is not None:
-            lines += [f"[red]✗[/] {f['file']}: {f['error']}" for f in result.convert.failed]
-            if result.verify is not None:
-                lines += [f"[red]✗[/] {p['file']}: {p['error']}" for p in result.verify.problems]
+            found = [*result.convert.failed, *(result.verify.problems if result.verify else [])]
+            lines += [f"[red]✗[/] {escape(f['file'])}: {escape(f['error'])}" for f in found]
         self.query_one("#errors", Static).update("\n".join(lines) or "[green]No errors.[/]")
         if message.error == "cancelled":
             self.notify("Cancelled. Press r to resume.", severity="warning")
