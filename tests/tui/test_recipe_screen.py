@@ -86,11 +86,14 @@ async def test_bad_input_gets_a_field_error_and_never_a_crash(sample_project: Pr
             # the last valid recipe stays in force (typing "99999" passed through a valid "999")
             assert str(getattr(screen.recipe, field)) != text
             assert "to fix" in text_of(screen.query_one("#recipe-derived", Static))
+            assert "once every field is valid" in text_of(screen.query_one("#recipe-findings", Static))
             await pilot.press("ctrl+s")  # saving is refused while a field is wrong
             await pilot.pause()
             assert not (sample_project.configs_dir / f"{before.name}.py").exists()
             await retype(pilot, field, "64" if field == "crop" else "2")
             assert not error.display
+        await settle(pilot)
+        assert "validator runs again" not in text_of(screen.query_one("#recipe-findings", Static))
 
 
 async def test_the_gpu_count_follows_the_gpus_screen(sample_project: Project) -> None:

@@ -160,10 +160,14 @@ class RecipeScreen(AreaScreen):
 
     def on_recipe_form_changed(self, message: RecipeForm.Changed) -> None:
         recipe, errors = recipe_from_strings(self.recipe, message.values)
-        self.errors = errors
+        was_invalid, self.errors = bool(self.errors), errors
         self.form.show_errors(errors)
         if recipe is None:
             self.query_one(DerivedPanel).stale(len(errors))
+            if self._debounce is not None:  # a check of a half-typed value is of no use
+                self._debounce.stop()
+                self._debounce = None
+            self.query_one(FindingsPanel).waiting()
             return
         if recipe.work_dir != message.values.get("work_dir", recipe.work_dir):
             self.form.set_field("work_dir", recipe.work_dir)  # the default work dir follows the name
@@ -171,6 +175,12 @@ class RecipeScreen(AreaScreen):
             self.recipe = recipe
             self._refresh_derived()
             self._schedule_check()
+        elif was_invalid:  # back to the recipe in force: its findings still hold
+            self._refresh_derived()
+            if self.findings is not None and self._checked_text == render_config(recipe):
+                self.query_one(FindingsPanel).show(self.findings)
+            else:
+                self._schedule_check()
 
     def _refresh_derived(self) -> None:
         project = self.app.project  # type: ignore[attr-defined]
@@ -224,8 +234,8 @@ class RecipeScreen(AreaScreen):
             self.post_message(Checked(text, None, error.message, save_to=save_to))
 
     def on_checked(self, message: Checked) -> None:
-        if message.save_to is None and message.text != render_config(self.recipe):
-            return  # a newer check is on its way
+        if message.save_to is None and (self.errors or message.text != render_config(self.recipe)):
+            return  # a newer check is on its way, or the form waits for valid input
         panel = self.query_one(FindingsPanel)
         if message.findings is None:
             panel.failed(message.error)

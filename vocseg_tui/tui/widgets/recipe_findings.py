@@ -16,6 +16,9 @@ class FindingsPanel(Static):
     def checking(self) -> None:
         self.update(Text("checking the config with mmengine…", "dim"))
 
+    def waiting(self) -> None:
+        self.update(Text("the validator runs again once every field is valid", "dim"))
+
     def failed(self, message: str) -> None:
         self.update(Text(f"✗ {message}", "bold red"))
 
