@@ -84,3 +84,17 @@ def test_failure_summary_and_retry_policy(tmp_path: Path) -> None:
     assert worth_retrying("killed", 9) and not worth_retrying("killed", 2)
     assert worth_retrying("nccl_timeout", None) and not worth_retrying("cuda_oom", None)
     assert last_error_lines("a\nb\nc") == "a | b | c"
+
+
+def test_config_failing_the_recipe_checks_is_refused(sample_project: Project) -> None:
+    """mmseg would train 19 classes on VOC's 21 without complaint until the metrics look wrong."""
+    (sample_project.configs_dir / "wrong_classes.py").write_text(
+        "_base_ = ['./sample_tiny.py']\nmodel = dict(decode_head=dict(num_classes=19))\n")
+    error = _refused(LaunchRequest(Path("configs/wrong_classes.py"), sample_project.root),
+                     "fails the recipe checks")
+    assert "19 classes" in error.message
+
+
+def test_config_that_does_not_load_is_refused(sample_project: Project) -> None:
+    (sample_project.configs_dir / "broken.py").write_text("_base_ = ['./does_not_exist.py']\n")
+    _refused(LaunchRequest(Path("configs/broken.py"), sample_project.root), "does not load")

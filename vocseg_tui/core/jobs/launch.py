@@ -52,25 +52,26 @@ def default_work_dir(cwd: Path, config: Path) -> Path:
     return cwd / "work_dirs" / config.stem
 
 
-def _validate_config(config: Path) -> None:
+def _validate_config(config: Path, cwd: Path, processes: int) -> None:
     if not config.is_file():
         raise LaunchRefused(f"config {config} does not exist", "pick a file from the project's configs/")
     if config.suffix != ".py":
         raise LaunchRefused(f"{config} is not a Python config", "mmengine configs end in .py")
-    try:
-        import vocseg_tui.core.recipe as recipe  # the Recipe area's validator, when installed
+    try:  # the Recipe area's validator: resolves the config in a child process (~1 s)
+        from vocseg_tui.core.recipe.loader import resolve_config
+        from vocseg_tui.core.recipe.validate import validate
     except ImportError:
         return
-    validator = getattr(recipe, "validate_config_file", None)
-    if validator is None:
-        return
     try:
-        problems = validator(config)
+        resolved = resolve_config(config, cwd=cwd)
     except VocsegError as error:
-        raise LaunchRefused(f"config {config.name} is not valid: {error.message}", error.hint) from error
-    if problems:
-        listed = "; ".join(str(p) for p in problems)
-        raise LaunchRefused(f"config {config.name} is not valid: {listed}", "fix it in the Recipe area")
+        raise LaunchRefused(f"config {config.name} does not load: {error.message}", error.hint) from error
+    errors = [f for f in validate(resolved.config, processes=processes, base=cwd) if f.severity == "error"]
+    if errors:
+        listed = "; ".join(f.message for f in errors)
+        fixes = "; ".join(f.fix for f in errors if f.fix)
+        raise LaunchRefused(f"config {config.name} fails the recipe checks: {listed}",
+                            fixes or "fix it in the Recipe area (key 3)")
 
 
 def _validate_gpus(indices: tuple[int, ...]) -> None:
@@ -113,7 +114,9 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
     registry = registry or Registry()
     config = request.config if request.config.is_absolute() else request.cwd / request.config
     config = config.resolve()
-    _validate_config(config)
+    nproc = request.nproc or request.devices.processes
+    if nproc < 1:
+        raise LaunchRefused(f"cannot train with {nproc} processes", "use 1 or more")
     if request.backend not in BACKENDS:
         raise LaunchRefused(f"unknown back end {request.backend!r}", f"use one of {', '.join(BACKENDS)}")
     reason = BACKENDS[request.backend].unavailable_reason()
@@ -124,6 +127,7 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
     if request.max_retries < 0 or request.max_retries > 10:
         raise LaunchRefused(f"retries must be between 0 and 10, not {request.max_retries}", "")
     _validate_gpus(request.devices.indices)
+    _validate_config(config, request.cwd, nproc)
     work_dir = (request.work_dir or default_work_dir(request.cwd, config)).expanduser()
     work_dir = (request.cwd / work_dir if not work_dir.is_absolute() else work_dir).resolve()
     _validate_work_dir(work_dir)
@@ -140,9 +144,6 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
             raise LaunchRefused(f"nothing to resume: {work_dir} holds no intact checkpoint",
                                 "launch without --resume to start from scratch")
         resume_from = str(found)
-    nproc = request.nproc or request.devices.processes
-    if nproc < 1:
-        raise LaunchRefused(f"cannot train with {nproc} processes", "use 1 or more")
     options: dict[str, Any] = {"nproc": nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
                                "cpu": request.devices.is_cpu}
     queue = request.queue.to_json() if request.queue else {}
