@@ -208,7 +208,8 @@ async def test_a_hidden_screen_keeps_no_loader_child(sample_project: Project) ->
         await settle(pilot)
         assert screen.loader.running
         assert "official 40k schedule" in text_of(screen.query_one("#recipe-findings", Static))
-        await pilot.press("1")  # the Data area
+        await pilot.click("#field-seed")
+        await pilot.press("escape", "1")  # leave the field, then go to the Data area
         await pilot.pause()
         assert not screen.loader.running
         await pilot.press("3")

@@ -76,6 +76,7 @@ class RecipeScreen(AreaScreen):
         Binding("f3", "show_tab('preview')", "Preview"),
         Binding("f4", "show_tab('diff')", "Diff"),
         Binding("f5", "show_tab('editor')", "Raw editor"),
+        Binding("escape", "leave_field", "Leave field", show=False),
     ]
 
     def __init__(self) -> None:
@@ -256,6 +257,10 @@ class RecipeScreen(AreaScreen):
 
     def _active_tab(self) -> str:
         return self.query_one(TabbedContent).active
+
+    def action_leave_field(self) -> None:
+        """Out of an input, the global keys (1-7, q, ?) work again instead of being typed."""
+        self.set_focus(None)
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
