@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import os
 import sys
 from typing import Any
 
@@ -32,4 +33,8 @@ def print_error(error: VocsegError) -> None:
 
 def print_json(value: Any) -> None:
     """One JSON document on stdout, keys in a stable order."""
-    print(json.dumps(value, indent=None, sort_keys=True, default=str))
+    try:
+        print(json.dumps(value, indent=None, sort_keys=True, default=str), flush=True)
+    except BrokenPipeError:  # `vocseg-tui jobs --json | head`: the reader left, not an error
+        # Point stdout at /dev/null so Python's flush at exit does not raise again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -34,12 +34,15 @@ class VocsegApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         *(Binding(a.key, f"switch_mode('{a.mode}')", a.title, show=False) for a in AREAS),
         Binding("question_mark", "help", "Help", key_display="?"),
-        Binding("q", "quit", "Quit (jobs keep running)"),
+        Binding("q", "quit", "Quit"),
     ]
 
     device_choice: reactive[DeviceChoice] = reactive(DeviceChoice.cpu)
     """What to train on. The GPUs screen sets it; the Recipe and Jobs screens watch it
     (`self.watch(self.app, "device_choice", ...)`)."""
+
+    selected_job_id: int | None = None
+    """The job the Jobs screen asked the Logs screen to follow (`l` on a job)."""
 
     def __init__(self, project: Project, *, theme: str | None = None,
                  start: str = "data") -> None:

@@ -17,7 +17,8 @@ from vocseg_tui.tui.screens import AREAS
 
 
 def _keys_of(bindings: list[Binding]) -> str:
-    shown = [b for b in bindings if b.show and b.description]
+    # Hidden bindings too: the footer leaves some out for room, help must not.
+    shown = [b for b in bindings if b.description and not b.action.startswith("switch_mode")]
     return "\n".join(f"  [b]{b.key_display or b.key:>6}[/b]  {b.description}" for b in shown)
 
 
