@@ -38,14 +38,28 @@ def screen_of(app: VocsegApp) -> RecipeScreen:
     return app.screen
 
 
+@pytest.fixture
+def project(sample_project: Project) -> Project:
+    """A project without configs: the form starts from the full R50 recipe these tests edit."""
+    (sample_project.configs_dir / "sample_tiny.py").unlink()
+    return sample_project
+
+
+async def test_the_sample_project_starts_from_its_tiny_cpu_recipe(sample_project: Project) -> None:
+    app = make_app(sample_project, start="recipe")
+    async with app.run_test(size=(100, 40)):
+        recipe = screen_of(app).recipe
+        assert (recipe.name, recipe.arch, recipe.gpus, recipe.pretrained) == ("sample_tiny", "tiny", 0, None)
+
+
 async def retype(pilot: Pilot[None], field: str, text: str) -> None:
     await pilot.click(f"#field-{field}")
     await pilot.press("end", "ctrl+u", *text)
     await pilot.pause()
 
 
-async def test_typing_updates_the_derived_values_live(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_typing_updates_the_derived_values_live(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         derived = screen.query_one("#recipe-derived", Static)
@@ -73,8 +87,8 @@ BAD_INPUT = [
 ]
 
 
-async def test_bad_input_gets_a_field_error_and_never_a_crash(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_bad_input_gets_a_field_error_and_never_a_crash(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         for field, text, words in BAD_INPUT:
@@ -89,15 +103,15 @@ async def test_bad_input_gets_a_field_error_and_never_a_crash(sample_project: Pr
             assert "once every field is valid" in text_of(screen.query_one("#recipe-findings", Static))
             await pilot.press("ctrl+s")  # saving is refused while a field is wrong
             await pilot.pause()
-            assert not (sample_project.configs_dir / f"{before.name}.py").exists()
+            assert not (project.configs_dir / f"{before.name}.py").exists()
             await retype(pilot, field, "64" if field == "crop" else "2")
             assert not error.display
         await settle(pilot)
         assert "validator runs again" not in text_of(screen.query_one("#recipe-findings", Static))
 
 
-async def test_the_gpu_count_follows_the_gpus_screen(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_the_gpu_count_follows_the_gpus_screen(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         assert screen.query_one("#field-gpus", Input).value == "cpu"
@@ -111,8 +125,8 @@ async def test_the_gpu_count_follows_the_gpus_screen(sample_project: Project) ->
         assert screen.recipe.gpus == 0
 
 
-async def test_mismatched_weights_are_refused_and_fixed_with_one_key(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_mismatched_weights_are_refused_and_fixed_with_one_key(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         await retype(pilot, "pretrained", "torchvision://resnet50")
@@ -124,15 +138,15 @@ async def test_mismatched_weights_are_refused_and_fixed_with_one_key(sample_proj
 
 
 @pytest.mark.slow
-async def test_save_writes_the_config_and_asks_before_overwriting(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_save_writes_the_config_and_asks_before_overwriting(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         await settle(pilot)
         await retype(pilot, "name", "two_gpus")
         await pilot.press("ctrl+s")
         await settle(pilot)
-        target = sample_project.configs_dir / "two_gpus.py"
+        target = project.configs_dir / "two_gpus.py"
         assert read_recipe(target) == screen.recipe
         await retype(pilot, "max_epochs", "30")
         await pilot.press("ctrl+s")
@@ -149,8 +163,8 @@ async def test_save_writes_the_config_and_asks_before_overwriting(sample_project
 
 
 @pytest.mark.slow
-async def test_the_raw_editor_validates_before_saving(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_the_raw_editor_validates_before_saving(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         await settle(pilot)
@@ -162,7 +176,7 @@ async def test_the_raw_editor_validates_before_saving(sample_project: Project) -
         editor.load_text(trapped)
         await pilot.press("ctrl+s")
         await settle(pilot)
-        target = sample_project.configs_dir / f"{screen.recipe.name}.py"
+        target = project.configs_dir / f"{screen.recipe.name}.py"
         assert not target.exists()
         assert "not saved" in text_of(screen.query_one("#recipe-editor-status", Static))
         assert "InfiniteSampler under an epoch-based loop" in text_of(screen.query_one("#recipe-findings",
@@ -175,8 +189,8 @@ async def test_the_raw_editor_validates_before_saving(sample_project: Project) -
 
 
 @pytest.mark.slow
-async def test_the_diff_shows_what_changes_against_mmsegs_config(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_the_diff_shows_what_changes_against_mmsegs_config(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("f4")
         await settle(pilot)
@@ -186,12 +200,12 @@ async def test_the_diff_shows_what_changes_against_mmsegs_config(sample_project:
         assert "+ train_dataloader.sampler.type = 'DefaultSampler'" in shown
 
 
-async def test_an_eta_appears_once_a_run_of_the_config_measured_its_speed(sample_project: Project) -> None:
+async def test_an_eta_appears_once_a_run_of_the_config_measured_its_speed(project: Project) -> None:
     name = Recipe().name
-    vis = sample_project.work_dirs / name / "20261124_120000" / "vis_data"
+    vis = project.work_dirs / name / "20261124_120000" / "vis_data"
     vis.mkdir(parents=True)
     shutil.copy(FIXTURES / "logs" / "scalars.json", vis / "scalars.json")
-    app = make_app(sample_project, start="recipe")
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         shown = text_of(screen.query_one("#recipe-derived", Static))
@@ -201,8 +215,8 @@ async def test_an_eta_appears_once_a_run_of_the_config_measured_its_speed(sample
         assert "after a first run" in text_of(screen.query_one("#recipe-derived", Static))
 
 
-async def test_a_hidden_screen_keeps_no_loader_child(sample_project: Project) -> None:
-    app = make_app(sample_project, start="recipe")
+async def test_a_hidden_screen_keeps_no_loader_child(project: Project) -> None:
+    app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
         await settle(pilot)

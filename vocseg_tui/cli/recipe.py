@@ -32,6 +32,9 @@ def register(commands: Any) -> None:
     recipe.add_argument("--name", default=None, help="config name (also the work dir name)")
     recipe.add_argument("--pretrained", default=None, metavar="W",
                         help="weights: open-mmlab://resnet50_v1c, a local .pth file, or '' for none")
+    recipe.add_argument("--from", dest="from_config", default=None, metavar="CONFIG",
+                        help="start from the recipe of a config this tool wrote (default: the "
+                             "project's upernet_r50_voc12aug_epoch.py, else its newest such config)")
     recipe.add_argument("--write", default=None, metavar="PATH", help="write the config to PATH")
     recipe.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     recipe.add_argument("--json", action="store_true", help="print one JSON object")
@@ -60,15 +63,24 @@ def run_recipe(args: argparse.Namespace) -> int:
         Recipe,
         dataset_size_from_lists,
         derive,
+        read_recipe,
         recipe_from_strings,
         render_config,
+        starting_recipe,
         write_config,
     )
 
     project = Project.open(args.project)
     values = {field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None}
     values["dataset_size"] = str(dataset_size_from_lists(project.voc_root))
-    recipe, errors = recipe_from_strings(Recipe(), values)
+    if args.from_config:
+        base = read_recipe(Path(args.from_config))
+        if base is None:
+            raise VocsegError(f"{args.from_config} holds no vocseg recipe",
+                              "give a config written by vocseg-tui (it ends with vocseg_recipe = dict(...))")
+    else:
+        base = starting_recipe(project.configs_dir, project.configs()) or Recipe()
+    recipe, errors = recipe_from_strings(base, values)
     if recipe is None:
         flag = {v: k for k, v in FLAGS.items()}
         field, message = next(iter(errors.items()))

@@ -87,3 +87,19 @@ def write_config(path: Path, text: str, *, overwrite: bool = False) -> Path:
     except OSError as exc:
         raise RecipeFileError(f"cannot write {path}: {exc.strerror}", "pick a writable folder") from exc
     return path
+
+
+def starting_recipe(configs_dir: Path, configs: list[Path]) -> Recipe | None:
+    """The recipe a new edit starts from: the shipped default config if the project has it,
+    else the newest config this tool wrote. In the sample project that is the tiny CPU
+    recipe, not a full R50 that would need a pretrained download and a GPU."""
+    default = configs_dir / f"{Recipe().name}.py"
+    newest_first = sorted(configs, key=lambda p: p.stat().st_mtime, reverse=True)
+    for path in [default, *newest_first]:
+        try:
+            stored = read_recipe(path) if path.is_file() else None
+        except VocsegError:
+            stored = None
+        if stored is not None:
+            return stored
+    return None

@@ -29,10 +29,10 @@ from vocseg_tui.core.recipe import (
     Recipe,
     dataset_size_from_lists,
     derive,
-    read_recipe,
     recipe_from_strings,
     recipe_from_text,
     render_config,
+    starting_recipe,
     write_config,
 )
 from vocseg_tui.core.recipe.check import check_text, diff_against_shipped
@@ -96,12 +96,7 @@ class RecipeScreen(AreaScreen):
         project = self.app.project  # type: ignore[attr-defined]
         choice: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
         size = dataset_size_from_lists(project.voc_root)
-        existing = project.configs_dir / f"{Recipe().name}.py"
-        try:
-            stored = read_recipe(existing) if existing.is_file() else None
-        except VocsegError:
-            stored = None
-        base = stored or Recipe()
+        base = starting_recipe(project.configs_dir, project.configs()) or Recipe()
         return base.with_changes(gpus=0 if choice.is_cpu else len(choice.indices), dataset_size=size,
                                  amp=base.amp and not choice.is_cpu)
 
