@@ -41,7 +41,8 @@ def snapshot_project(pristine_sample: Path, trained_sample: TrainedRun) -> Proje
     (run / "last_checkpoint").write_text(str(run / "epoch_3.pth"))
     scalars = run / "20260101_000000" / "vis_data" / "scalars.json"
     scalars.parent.mkdir(parents=True)
-    scalars.write_text("".join(json.dumps({"mIoU": v, "aAcc": 80.0, "step": k}) + "\n" for k, v in MIOU.items()))
+    lines = (json.dumps({"mIoU": v, "aAcc": 80.0, "step": k}) for k, v in MIOU.items())
+    scalars.write_text("".join(f"{line}\n" for line in lines))
     two_days_ago = time.time() - 2 * 86400 - 600
     for path in run.glob("*.pth"):
         os.utime(path, (two_days_ago, two_days_ago))

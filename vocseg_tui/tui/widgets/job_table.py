@@ -80,4 +80,4 @@ class JobTable(DataTable[Text]):
         for row in rows:
             for (column, _), value in zip(COLUMNS, cells(row, now), strict=True):
                 if self.get_cell(str(row.job.id), column) != value:
-                    self.update_cell(str(row.job.id), column, value)
+                    self.update_cell(str(row.job.id), column, value, update_width=True)
