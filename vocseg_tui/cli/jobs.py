@@ -38,6 +38,17 @@ def register(commands: Any) -> None:
     train.add_argument("--retries", type=int, default=0,
                        help="resume automatically up to N times after a crash worth retrying")
     train.add_argument("--tmux", action="store_true", help="run inside a named tmux session")
+    train.add_argument("--backend", choices=["local", "tmux", "slurm"], default=None,
+                       help="where the job runs (default local; slurm submits it with sbatch)")
+    slurm = train.add_argument_group("Slurm (with --backend slurm; checked against sinfo)")
+    slurm.add_argument("--partition", default=None)
+    slurm.add_argument("--nodes", type=int, default=None)
+    slurm.add_argument("--gpus-per-node", type=int, default=None,
+                       help="one task per GPU, mmengine's Slurm launcher (default: one CPU task)")
+    slurm.add_argument("--cpus-per-task", type=int, default=None)
+    slurm.add_argument("--time", default=None, metavar="HH:MM:SS")
+    slurm.add_argument("--account", default=None)
+    slurm.add_argument("--qos", default=None)
     train.add_argument("--amp", action="store_true", help="automatic mixed precision")
     train.add_argument("--cfg-options", nargs="+", default=[], metavar="K=V")
     train.add_argument("--json", action="store_true", help='print {"id": N}')
@@ -89,8 +100,11 @@ def run_train(args: argparse.Namespace) -> int:
     request = LaunchRequest(
         config=Path(args.config), cwd=cwd, devices=devices,
         work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume, queue=queue,
-        backend="tmux" if args.tmux else "local", max_retries=args.retries, nproc=args.nproc,
-        amp=args.amp, cfg_options=list(args.cfg_options))
+        backend=args.backend or ("tmux" if args.tmux else "local"), max_retries=args.retries,
+        nproc=args.nproc, amp=args.amp, cfg_options=list(args.cfg_options),
+        slurm={"partition": args.partition, "nodes": args.nodes, "gpus_per_node": args.gpus_per_node,
+               "cpus_per_task": args.cpus_per_task, "time": args.time, "account": args.account,
+               "qos": args.qos})
     job = launch(request)
     if args.json:
         print_json({"id": job.id})
@@ -99,6 +113,8 @@ def run_train(args: argparse.Namespace) -> int:
     print(f"  log: {job.log_path}")
     if job.tmux_session:
         print(f"  console: tmux attach -t {job.tmux_session}")
+    if job.options.get("slurm_job_id"):
+        print(f"  Slurm job {job.options['slurm_job_id']}, batch script {job.options['batch_script']}")
     print(f"  follow: vocseg-tui logs {job.id} -f    stop: vocseg-tui stop {job.id}")
     return ExitCode.OK
 

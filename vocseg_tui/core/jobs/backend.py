@@ -8,9 +8,9 @@ whether it still exists:
 - `local`: the supervisor is started detached in a new session (setsid), output to the job log.
 - `tmux`: the supervisor runs in a named tmux session for users who want the raw console
   (`tmux attach -t <name>`); it ignores SIGHUP, so the job outlives the tmux server.
-- a later `slurm` back end fits the same shape: `submit` runs `sbatch` with the supervisor as
-  the batch command, `is_alive` asks `squeue`, and stop requests are the same files on the
-  shared file system.
+- `slurm`: no local supervisor; `submit` writes a batch script (core/jobs/slurm.py) and runs
+  `sbatch`, the Slurm job id is kept in the job's options, and `state` asks Slurm (squeue/
+  scontrol, then sacct or the job completion log) and records what it says in the registry.
 
 Stop requests are files (JobPaths.stop_request, .stop_after_epoch_request) that the supervisor
 and tools/train.py poll, so they work the same for every back end and survive the requester.
@@ -28,10 +28,11 @@ from pathlib import Path
 from typing import ClassVar
 
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs import slurm
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.procs import is_alive
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.states import JobState
+from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 
 SUPERVISOR_MODULE = "vocseg_tui.workers.supervisor"
 STARTUP_GRACE_S = 60.0
@@ -47,6 +48,8 @@ class LaunchBackend(ABC):
     """Starts and watches the supervisor of a job already in the registry."""
 
     name: ClassVar[str]
+    records_state: ClassVar[bool] = False
+    """True when `state` writes what it learned into the registry (no supervisor does it)."""
 
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
@@ -156,7 +159,63 @@ class TmuxBackend(LaunchBackend):
         return f"tmux attach -t {job.tmux_session}" if job.tmux_session else None
 
 
-BACKENDS: dict[str, type[LaunchBackend]] = {b.name: b for b in (LocalBackend, TmuxBackend)}
+class SlurmBackend(LaunchBackend):
+    """Slurm schedules and runs the training; this side submits, asks and cancels."""
+
+    name = "slurm"
+    records_state = True
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return slurm.unavailable_reason()
+
+    def submit(self, job: Job) -> Job:
+        job.paths.create()
+        options = dict(job.options.get("slurm", {}))
+        command = list(job.command)
+        if options.get("gpus_per_node") and command[-2:] == ["--launcher", "none"]:
+            command[-1] = "slurm"  # mmengine's Slurm launcher: one task per GPU
+        script = job.paths.folder / "sbatch.sh"
+        write_text_atomic(script, slurm.batch_script(job.paths, job.cwd, command, job.env, options, job.name))
+        slurm_id = slurm.submit(script)
+        self.registry.update(job.id, waiting_for="Slurm: submitted",
+                             options={**job.options, "slurm_job_id": slurm_id, "batch_script": str(script)})
+        return self.registry.get(job.id)
+
+    def state(self, job: Job) -> JobState:
+        if not job.state.is_active:
+            return job.state
+        slurm_id = str(job.options.get("slurm_job_id", ""))
+        if not slurm_id:
+            return JobState.LOST if time.time() - job.created_at > STARTUP_GRACE_S else job.state
+        status = slurm.query(slurm_id)
+        if status is None:
+            return JobState.LOST  # left the queue and no record of its end anywhere
+        state, text = slurm.to_local(status, job.paths.stopped_marker.exists())
+        values: dict[str, object] = {"state": state}
+        if state is JobState.QUEUED:
+            values["waiting_for"] = text
+        elif state is JobState.RUNNING:
+            values.update(waiting_for="", started_at=job.started_at or time.time())
+        else:
+            values.update(waiting_for="", ended_at=time.time(), exit_code=status.exit_code, failure=text)
+        self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
+        return state
+
+    def stop(self, job: Job) -> None:
+        slurm.cancel(str(job.options.get("slurm_job_id", "")))
+
+    def stop_after_epoch(self, job: Job) -> None:
+        """The request file (shared file system) and SIGUSR1 to the batch shell, which touches it."""
+        super().stop_after_epoch(job)
+        if job.state is JobState.RUNNING:
+            slurm.cancel(str(job.options.get("slurm_job_id", "")), usr1_to_batch=True)
+
+    def log_path(self, job: Job) -> Path:
+        return job.paths.log  # the batch script's --output
+
+
+BACKENDS: dict[str, type[LaunchBackend]] = {b.name: b for b in (LocalBackend, TmuxBackend, SlurmBackend)}
 
 
 def backend_for(job: Job, registry: Registry) -> LaunchBackend:

@@ -45,6 +45,8 @@ class LaunchRequest:
     """Training processes; default one per GPU (one on CPU). >1 on CPU uses gloo."""
     amp: bool = False
     cfg_options: list[str] = field(default_factory=list)
+    slurm: dict[str, Any] = field(default_factory=dict)
+    """With backend "slurm": partition, nodes, gpus_per_node, cpus_per_task, time, account, qos."""
 
 
 def default_work_dir(cwd: Path, config: Path) -> Path:
@@ -121,7 +123,11 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
         raise LaunchRefused(f"unknown back end {request.backend!r}", f"use one of {', '.join(BACKENDS)}")
     reason = BACKENDS[request.backend].unavailable_reason()
     if reason:
-        raise LaunchRefused(reason, "launch without --tmux: the job survives logging out anyway")
+        raise LaunchRefused(reason, "use the default back end: the job survives logging out anyway")
+    if request.backend == "slurm":
+        from vocseg_tui.core.jobs.slurm import check_options
+
+        check_options(request.slurm)
     if not TRAIN_SCRIPT.is_file():
         raise LaunchRefused(f"{TRAIN_SCRIPT} is missing", "reinstall vocseg-tui from its repository")
     if request.max_retries < 0 or request.max_retries > 10:
@@ -146,6 +152,8 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
         resume_from = str(found)
     options: dict[str, Any] = {"nproc": nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
                                "cpu": request.devices.is_cpu}
+    if request.backend == "slurm":
+        options["slurm"] = {k: v for k, v in request.slurm.items() if v not in (None, "")}
     queue = request.queue.to_json() if request.queue else {}
     return _register_and_submit(registry, request.backend, name=config.stem, config=str(config),
                                 work_dir=str(work_dir), cwd=str(request.cwd.resolve()),

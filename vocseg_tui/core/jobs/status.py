@@ -17,8 +17,9 @@ def refresh(registry: Registry, job: Job) -> Job:
     """`job` with `lost` recorded if its supervisor vanished without writing an end."""
     if not job.state.is_active:
         return job
-    if backend_for(job, registry).state(job) is not JobState.LOST:
-        return job
+    backend = backend_for(job, registry)
+    if backend.state(job) is not JobState.LOST:
+        return registry.get(job.id) if backend.records_state else job
     registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
                     failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)")
     return registry.get(job.id)

@@ -1,0 +1,137 @@
+"""A real single-node Slurm (munged, slurmctld, slurmd on 127.0.0.1) for the Slurm tests.
+
+Follows ../shared/design/SLURM.md: Debian's packages, no systemd, conf and state in a scratch
+folder, OverSubscribe=FORCE so several test jobs share 2 CPUs, jobcomp/filetxt so a job's end
+is still known after it left the queue (MinJobAge=2 makes that happen quickly).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo")
+
+
+def unavailable_reason() -> str | None:
+    missing = [b for b in BINARIES if shutil.which(b) is None and not Path(f"/usr/sbin/{b}").exists()]
+    if missing:
+        return f"Slurm is not installed ({', '.join(missing)} missing): run scripts/setup.sh as root"
+    if os.geteuid() != 0:
+        return "starting slurmctld/slurmd needs root"
+    return None
+
+
+@dataclass
+class Cluster:
+    folder: Path
+    conf: Path
+    partition: str = "debug"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"SLURM_CONF": str(self.conf)}
+
+
+def _conf(folder: Path, host: str) -> str:
+    free_mb = int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 * 0.9)
+    cpus = os.cpu_count() or 2
+    return f"""ClusterName=vocsegtest
+SlurmctldHost={host}(127.0.0.1)
+SlurmUser=slurm
+SlurmdUser=root
+AuthType=auth/munge
+CryptoType=crypto/munge
+MpiDefault=none
+CommunicationParameters=NoCtldInAddrAny,NoInAddrAny
+MailProg=/bin/true
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+ReturnToService=2
+SlurmctldPidFile={folder}/slurmctld.pid
+SlurmdPidFile={folder}/slurmd.pid
+SlurmctldPort=6817
+SlurmdPort=6818
+StateSaveLocation={folder}/state
+SlurmdSpoolDir={folder}/spool
+SlurmctldLogFile={folder}/log/slurmctld.log
+SlurmdLogFile={folder}/log/slurmd.log
+SchedulerType=sched/backfill
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+JobCompType=jobcomp/filetxt
+JobCompLoc={folder}/log/jobcomp.log
+MinJobAge=2
+KillWait=2
+InactiveLimit=0
+Waittime=0
+NodeName={host} CPUs={cpus} NodeAddr=127.0.0.1 RealMemory={free_mb} State=UNKNOWN
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
+"""
+
+
+def _start_munge() -> None:
+    if subprocess.run(["sh", "-c", "munge -n | unmunge"], capture_output=True, check=False).returncode == 0:
+        return
+    Path("/run/munge").mkdir(exist_ok=True)
+    shutil.chown("/run/munge", "munge", "munge")
+    munge = pwd.getpwnam("munge")
+    subprocess.run(["/usr/sbin/munged"], user=munge.pw_uid, group=munge.pw_gid, check=True, timeout=10)
+
+
+def start(folder: Path) -> Cluster:
+    """Start the daemons with their conf in `folder`; returns once the node is idle."""
+    host = socket.gethostname()
+    with socket.socket() as probe:
+        if probe.connect_ex(("127.0.0.1", 6817)) == 0:
+            raise RuntimeError("a slurmctld already listens on 127.0.0.1:6817: stop it first")
+    for sub in ("state", "spool", "log"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    subprocess.run(["chown", "-R", "slurm:slurm", str(folder)], check=True)
+    conf = folder / "slurm.conf"
+    conf.write_text(_conf(folder, host))
+    conf.chmod(0o644)
+    cluster = Cluster(folder, conf)
+    env = {**os.environ, **cluster.env}
+    _start_munge()
+    subprocess.run(["slurmctld", "-c"], env=env, check=True, timeout=30)  # -c: no old state
+    subprocess.run(["slurmd"], env=env, check=True, timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        done = subprocess.run(["sinfo", "-h", "-o", "%T"], env=env, capture_output=True, text=True,
+                              check=False)
+        if done.stdout.strip().startswith("idle"):
+            return cluster
+        time.sleep(0.1)
+    stop(cluster)
+    raise RuntimeError(f"the test Slurm node never became idle; see {folder}/log")
+
+
+def stop(cluster: Cluster) -> None:
+    """Stop slurmd and slurmctld by the pids they wrote (munged is left for the next session)."""
+    for name in ("slurmd", "slurmctld"):
+        pid_file = cluster.folder / f"{name}.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            continue
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)

@@ -1,0 +1,105 @@
+"""Jobs on a real single-node Slurm: submit, follow, stop, fail, and state after the queue forgot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
+from tests.slurm.cluster import Cluster
+from vocseg_tui.core.jobs import Job, Registry
+from vocseg_tui.core.jobs.backend import SlurmBackend
+from vocseg_tui.core.jobs.slurm import query
+from vocseg_tui.core.jobs.status import get_job
+from vocseg_tui.core.project import Project
+
+pytestmark = pytest.mark.slow
+
+
+def follow(job_id: int, until: set[str], timeout: float = 90.0) -> tuple[Job, list[str]]:
+    """Read the job the way the Jobs screen does (asking Slurm) until it reaches `until`."""
+    registry = Registry()
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = get_job(registry, job_id)
+        if not seen or seen[-1] != job.state.value:
+            seen.append(job.state.value)
+        if job.state.value in until:
+            return job, seen
+        time.sleep(0.2)
+    log = job.log_path.read_text(errors="replace")[-3000:] if job.log_path.exists() else "(no output)"
+    raise AssertionError(f"job {job_id} went {seen}, never {until} in {timeout:.0f}s:\n{log}")
+
+
+def gone_from_queue(slurm_id: str, timeout: float = 30.0) -> None:
+    """Wait until scontrol no longer knows the job (MinJobAge=2 in the test cluster)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True, text=True,
+                              check=False)
+        if done.returncode != 0:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"Slurm job {slurm_id} never left the queue")
+
+
+def bare_job(tmp_path: Path, command: list[str]) -> Job:
+    """A registry row with a plain command, submitted through the Slurm back end."""
+    registry = Registry()
+    job = registry.add(name="plain", config="none.py", work_dir=str(tmp_path / "work"), cwd=str(tmp_path),
+                       backend="slurm", command=command, env={"PYTHONUNBUFFERED": "1"})
+    return SlurmBackend(registry).submit(job)
+
+
+def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_project: Project) -> None:
+    project = ready(sample_project)
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--partition", slurm.partition,
+               "--cpus-per-task", "1", "--json", *ONE_EPOCH, cwd=project.root)
+    job_id = int(json.loads(done.stdout)["id"])
+    job, seen = follow(job_id, {"succeeded", "failed", "stopped", "lost"})
+    assert job.state.value == "succeeded", seen
+    assert seen[0] in ("queued", "running") and len(seen) >= 2, seen
+    work_dir = Path(job.work_dir)
+    assert (work_dir / "epoch_1.pth").is_file()
+    script = Path(job.options["batch_script"]).read_text()
+    assert "srun " in script and "tools/train.py" in script and f"--partition={slurm.partition}" in script
+    assert "Epoch(train)" in job.log_path.read_text(errors="replace")  # the output file is the log
+    listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)
+    assert [j["state"] for j in listed if j["id"] == job_id] == ["succeeded"]
+    gone_from_queue(job.options["slurm_job_id"])
+    after = query(job.options["slurm_job_id"])  # from the job completion log now
+    assert after is not None and after.state == "COMPLETED"
+
+
+def test_unknown_partition_is_refused_before_submitting(slurm: Cluster, sample_project: Project) -> None:
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--partition", "gpu-huge",
+               cwd=sample_project.root, check=False)
+    assert done.returncode == 2
+    assert "no partition 'gpu-huge'" in done.stderr and slurm.partition in done.stderr
+    assert Registry().all_jobs() == []
+
+
+def test_failing_job_is_failed_with_its_exit_code_even_after_leaving_the_queue(
+        slurm: Cluster, tmp_path: Path) -> None:
+    job = bare_job(tmp_path, [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"])
+    gone_from_queue(job.options["slurm_job_id"])  # nobody looked while Slurm still knew it
+    ended, _ = follow(job.id, {"succeeded", "failed", "stopped", "lost"})
+    assert (ended.state.value, ended.exit_code) == ("failed", 3)
+    assert "boom" in ended.log_path.read_text()
+
+
+def test_stop_cancels_the_slurm_job(slurm: Cluster, tmp_path: Path) -> None:
+    from vocseg_tui.core.jobs.launch import stop
+
+    job = bare_job(tmp_path, ["sleep", "120"])
+    follow(job.id, {"running"})
+    stop(job.id)
+    ended, seen = follow(job.id, {"succeeded", "failed", "stopped", "lost"}, timeout=30)
+    assert ended.state.value == "stopped", seen
+    assert "cancelled" in ended.failure.lower()

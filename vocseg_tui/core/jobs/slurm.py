@@ -1,0 +1,167 @@
+"""Slurm as a launch back end's helpers: the batch script, sbatch/scancel, and reading a job's
+state from squeue/scontrol, then sacct or the job completion log once it left the queue.
+
+The batch script is written into the job's folder and kept, so the user can read what ran and
+resubmit it by hand. It runs the training under `srun` with the job's request files exported, and
+turns SIGUSR1 sent to the batch shell (`scancel --signal=USR1 --batch`, or `--signal=B:USR1@N`
+before a time limit) into the same "stop after this epoch" request file local jobs use.
+"""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
+from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPaths
+from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+
+SLURM_OPTIONS = ("partition", "nodes", "gpus_per_node", "cpus_per_task", "time", "account", "qos")
+_ENDED_BADLY = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
+
+
+@dataclass(frozen=True)
+class SlurmStatus:
+    """What Slurm says about one job: its state word, the reason, and the exit code if ended."""
+
+    state: str
+    reason: str = ""
+    exit_code: int | None = None
+
+
+def _run(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise JobError(f"`{argv[0]}` failed: {error}", "check that the Slurm client tools work") from error
+
+
+def unavailable_reason() -> str | None:
+    tools = ("sbatch", "squeue", "scontrol", "scancel", "sinfo")
+    missing = [tool for tool in tools if not shutil.which(tool)]
+    return f"Slurm is not available here ({', '.join(missing)} not found)" if missing else None
+
+
+def check_options(slurm: dict[str, Any]) -> None:
+    """Refuse options the cluster cannot satisfy (checked with `sinfo` before submitting)."""
+    for key in ("nodes", "gpus_per_node", "cpus_per_task"):
+        value = slurm.get(key)
+        if value is not None and int(value) < (0 if key == "gpus_per_node" else 1):
+            raise LaunchRefused(f"--{key.replace('_', '-')} {value} is out of range", "use a positive number")
+    partition = slurm.get("partition")
+    if not partition:
+        return
+    done = _run(["sinfo", "-h", "-o", "%P"])
+    if done.returncode != 0:
+        raise LaunchRefused(f"sinfo failed: {done.stderr.strip()}", "check that slurmctld is reachable")
+    known = [p.strip().rstrip("*") for p in done.stdout.split()]
+    if partition not in known:
+        raise LaunchRefused(f"Slurm has no partition {partition!r}",
+                            f"use one of: {', '.join(known) or '(none)'} (see `sinfo`)")
+
+
+def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, str],
+                 slurm: dict[str, Any], name: str) -> str:
+    """A readable sbatch script for one attempt of a job."""
+    tasks = int(slurm.get("gpus_per_node") or 0) or 1
+    lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
+             f"#SBATCH --chdir={cwd}", f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}",
+             f"#SBATCH --ntasks-per-node={tasks}"]
+    if slurm.get("gpus_per_node"):
+        lines.append(f"#SBATCH --gpus-per-node={int(slurm['gpus_per_node'])}")
+    if slurm.get("cpus_per_task"):
+        lines.append(f"#SBATCH --cpus-per-task={int(slurm['cpus_per_task'])}")
+    for key in ("partition", "time", "account", "qos"):
+        if slurm.get(key):
+            lines.append(f"#SBATCH --{key}={slurm[key]}")
+    exports = {**env, STOP_FILE_ENV: str(paths.stop_after_epoch_request),
+               STOPPED_MARKER_ENV: str(paths.stopped_marker)}
+    lines += ["", "# Written by vocseg-tui; resubmit by hand with `sbatch` on this file.", "set -u"]
+    lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(exports.items())]
+    lines += ["", "# SIGUSR1 to this script = stop after this epoch (tools/train.py polls the file).",
+              f"trap 'touch {shlex.quote(str(paths.stop_after_epoch_request))}' USR1",
+              f"srun {shlex.join(command)} &", "child=$!",
+              "# wait returns early when USR1 arrives: keep waiting while srun still runs",
+              "while true; do", "  wait $child; status=$?",
+              "  kill -0 $child 2>/dev/null || exit $status", "done", ""]
+    return "\n".join(lines)
+
+
+def submit(script: Path) -> str:
+    done = _run(["sbatch", "--parsable", str(script)])
+    if done.returncode != 0:
+        raise JobError(f"sbatch refused the job: {done.stderr.strip()}", f"inspect the script {script}")
+    return done.stdout.strip().split(";")[0]
+
+
+def cancel(slurm_id: str, *, usr1_to_batch: bool = False) -> None:
+    argv = ["scancel", "--signal=USR1", "--batch", slurm_id] if usr1_to_batch else ["scancel", slurm_id]
+    done = _run(argv)
+    if done.returncode != 0:
+        raise JobError(f"scancel {slurm_id} failed: {done.stderr.strip()}", "see `squeue -j` for the job")
+
+
+def _fields(text: str) -> dict[str, str]:
+    return dict(item.split("=", 1) for item in text.split() if "=" in item)
+
+
+def _exit(text: str) -> int | None:
+    try:
+        return int(text.split(":")[0])
+    except ValueError:
+        return None
+
+
+def query(slurm_id: str) -> SlurmStatus | None:
+    """The job's status from scontrol, else sacct, else the jobcomp/filetxt log; None: unknown."""
+    done = _run(["scontrol", "-o", "show", "job", slurm_id])
+    if done.returncode == 0 and done.stdout.strip():
+        info = _fields(done.stdout)
+        return SlurmStatus(info.get("JobState", "UNKNOWN"), info.get("Reason", ""),
+                           _exit(info.get("ExitCode", "")))
+    if shutil.which("sacct"):
+        done = _run(["sacct", "-X", "-n", "-P", "-j", slurm_id, "-o", "JobID,State,ExitCode"])
+        for line in done.stdout.splitlines() if done.returncode == 0 else []:
+            parts = line.split("|")
+            if len(parts) == 3 and parts[0] == slurm_id:
+                return SlurmStatus(parts[1].split()[0], "", _exit(parts[2]))
+    return _from_jobcomp(slurm_id)
+
+
+def _from_jobcomp(slurm_id: str) -> SlurmStatus | None:
+    config = {key.strip(): value.strip() for key, _, value in
+              (line.partition("=") for line in _run(["scontrol", "show", "config"]).stdout.splitlines())}
+    if config.get("JobCompType") != "jobcomp/filetxt" or not config.get("JobCompLoc"):
+        return None
+    try:
+        lines = Path(config["JobCompLoc"]).read_text(errors="replace").splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        info = _fields(line)
+        if info.get("JobId") == slurm_id:
+            return SlurmStatus(info.get("JobState", "UNKNOWN"), "", _exit(info.get("ExitCode", "")))
+    return None
+
+
+def to_local(status: SlurmStatus, stopped_marker: bool) -> tuple[JobState, str]:
+    """Slurm's state mapped onto the local states, with the failure text or the queue reason."""
+    word = status.state.split()[0].rstrip("+")
+    if word in ("PENDING", "REQUEUED", "CONFIGURING", "RESV_DEL_HOLD", "REQUEUE_HOLD"):
+        return JobState.QUEUED, f"Slurm: {status.reason or 'pending'}"
+    if word in ("RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING"):
+        return JobState.RUNNING, ""
+    if word == "COMPLETED":
+        return (JobState.STOPPED, "stopped after an epoch") if stopped_marker else (JobState.SUCCEEDED, "")
+    if word == "CANCELLED":
+        return JobState.STOPPED, "cancelled in Slurm"
+    if word == "FAILED" and status.exit_code == STOPPED_EXIT:
+        return JobState.STOPPED, "stopped after an epoch"
+    if word in _ENDED_BADLY:
+        reason = f" ({status.reason})" if status.reason else ""
+        return JobState.FAILED, f"Slurm ended the job: {word}{reason}"
+    return JobState.FAILED, f"Slurm: {word} (exit {status.exit_code})"
