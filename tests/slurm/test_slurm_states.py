@@ -1,0 +1,45 @@
+"""Slurm's words mapped onto the states a user sees, and the batch script a user can read."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, JobPaths
+from vocseg_tui.core.jobs.slurm import SlurmStatus, batch_script, to_local
+from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+
+AFTER_EPOCH = "stopped after an epoch"
+
+
+@pytest.mark.parametrize(("status", "marker", "state", "text"), [
+    (SlurmStatus("PENDING", "Resources"), False, JobState.QUEUED, "Slurm: Resources"),
+    (SlurmStatus("RUNNING", "None"), False, JobState.RUNNING, ""),
+    (SlurmStatus("COMPLETED", "None", 0), False, JobState.SUCCEEDED, ""),
+    (SlurmStatus("COMPLETED", "None", 0), True, JobState.STOPPED, "stopped after an epoch"),
+    (SlurmStatus("FAILED", "NonZeroExitCode", STOPPED_EXIT), False, JobState.STOPPED, AFTER_EPOCH),
+    (SlurmStatus("FAILED", "NonZeroExitCode", 3), False, JobState.FAILED, "Slurm: FAILED (exit 3)"),
+    (SlurmStatus("CANCELLED by 0", "", 0), False, JobState.STOPPED, "cancelled in Slurm"),
+    (SlurmStatus("TIMEOUT", "TimeLimit", 0), False, JobState.FAILED,
+     "Slurm ended the job: TIMEOUT (TimeLimit)"),
+    (SlurmStatus("PREEMPTED", "", 0), False, JobState.FAILED, "Slurm ended the job: PREEMPTED"),
+    (SlurmStatus("NODE_FAIL", "", 0), False, JobState.FAILED, "Slurm ended the job: NODE_FAIL"),
+])
+def test_slurm_states_map_onto_local_states(status: SlurmStatus, marker: bool, state: JobState,
+                                            text: str) -> None:
+    assert to_local(status, marker) == (state, text)
+
+
+def test_batch_script_names_the_options_and_turns_usr1_into_the_stop_file(tmp_path: Path) -> None:
+    paths = JobPaths(tmp_path / "work", 7)
+    command = [sys.executable, "tools/train.py", "c.py", "--launcher", "slurm"]
+    options = {"partition": "gpu", "gpus_per_node": 4, "time": "01:00:00", "nodes": 2}
+    script = batch_script(paths, str(tmp_path), command, {"PYTHONUNBUFFERED": "1"}, options, "tiny")
+    for line in ("#SBATCH --partition=gpu", "#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4",
+                 "#SBATCH --gpus-per-node=4", "#SBATCH --time=01:00:00", f"#SBATCH --output={paths.log}",
+                 f"export {STOP_FILE_ENV}={paths.stop_after_epoch_request}",
+                 f"trap 'touch {paths.stop_after_epoch_request}' USR1"):
+        assert line in script.splitlines()
+    assert f"srun {sys.executable} tools/train.py c.py --launcher slurm &" in script
