@@ -103,3 +103,29 @@ def test_stop_cancels_the_slurm_job(slurm: Cluster, tmp_path: Path) -> None:
     ended, seen = follow(job.id, {"succeeded", "failed", "stopped", "lost"}, timeout=30)
     assert ended.state.value == "stopped", seen
     assert "cancelled" in ended.failure.lower()
+
+
+def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_epoch_once(
+        slurm: Cluster, sample_project: Project) -> None:
+    from vocseg_tui.core.jobs.slurm import cancel
+
+    project = ready(sample_project)
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--json",
+               "--cfg-options", "train_cfg.max_epochs=2", cwd=project.root)
+    job_id = int(json.loads(done.stdout)["id"])
+    job, _ = follow(job_id, {"running"})
+    cancel(job.options["slurm_job_id"], usr1_to_batch=True)  # what `--signal=B:USR1@N` also sends
+    stopped, seen = follow(job_id, {"succeeded", "failed", "stopped", "lost"})
+    assert stopped.state.value == "stopped", seen
+    assert stopped.paths.stop_after_epoch_request.exists()  # the batch shell's trap wrote it
+    work_dir = Path(stopped.work_dir)
+    assert (work_dir / "epoch_1.pth").is_file() and not (work_dir / "epoch_2.pth").exists()
+
+    again = json.loads(cli("resume", str(job_id), "--json", cwd=project.root).stdout)["id"]
+    resumed, seen = follow(int(again), {"succeeded", "failed", "stopped", "lost"})
+    assert resumed.state.value == "succeeded", seen
+    assert resumed.options["slurm_job_id"] != stopped.options["slurm_job_id"]
+    first = stopped.log_path.read_text(errors="replace")
+    second = resumed.log_path.read_text(errors="replace")
+    assert "Epoch(train) [1]" in first and "Epoch(train) [2]" not in first
+    assert "Epoch(train) [2]" in second and "Epoch(train) [1]" not in second
