@@ -60,7 +60,7 @@ def bare_job(tmp_path: Path, command: list[str]) -> Job:
 def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_project: Project) -> None:
     project = ready(sample_project)
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--partition", slurm.partition,
-               "--cpus-per-task", "1", "--json", *ONE_EPOCH, cwd=project.root)
+               "--cpus-per-task", "1", "--time", "00:10:00", "--json", *ONE_EPOCH, cwd=project.root)
     job_id = int(json.loads(done.stdout)["id"])
     job, seen = follow(job_id, {"succeeded", "failed", "stopped", "lost"})
     assert job.state.value == "succeeded", seen
@@ -69,6 +69,7 @@ def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_p
     assert (work_dir / "epoch_1.pth").is_file()
     script = Path(job.options["batch_script"]).read_text()
     assert "srun " in script and "tools/train.py" in script and f"--partition={slurm.partition}" in script
+    assert "#SBATCH --signal=B:USR1@60" in script  # checkpoint and stop before the 10-minute limit
     assert "Epoch(train)" in job.log_path.read_text(errors="replace")  # the output file is the log
     listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)
     assert [j["state"] for j in listed if j["id"] == job_id] == ["succeeded"]
@@ -77,11 +78,18 @@ def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_p
     assert after is not None and after.state == "COMPLETED"
 
 
-def test_unknown_partition_is_refused_before_submitting(slurm: Cluster, sample_project: Project) -> None:
+def test_options_slurm_cannot_satisfy_are_refused_before_submitting(
+        slurm: Cluster, sample_project: Project) -> None:
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--partition", "gpu-huge",
                cwd=sample_project.root, check=False)
     assert done.returncode == 2
     assert "no partition 'gpu-huge'" in done.stderr and slurm.partition in done.stderr
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", "2",
+               cwd=sample_project.root, check=False)  # the test node has no GPUs
+    assert done.returncode == 2 and "has at most 0" in done.stderr
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--time", "2h",
+               cwd=sample_project.root, check=False)
+    assert done.returncode == 2 and "not a time limit" in done.stderr
     assert Registry().all_jobs() == []
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, JobPaths
-from vocseg_tui.core.jobs.slurm import SlurmStatus, batch_script, to_local
+from vocseg_tui.core.jobs.slurm import SlurmStatus, batch_script, time_limit_s, to_local
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
 
 AFTER_EPOCH = "stopped after an epoch"
@@ -40,6 +40,13 @@ def test_batch_script_names_the_options_and_turns_usr1_into_the_stop_file(tmp_pa
     for line in ("#SBATCH --partition=gpu", "#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4",
                  "#SBATCH --gpus-per-node=4", "#SBATCH --time=01:00:00", f"#SBATCH --output={paths.log}",
                  f"export {STOP_FILE_ENV}={paths.stop_after_epoch_request}",
-                 f"trap 'touch {paths.stop_after_epoch_request}' USR1"):
+                 f"trap 'touch {paths.stop_after_epoch_request}' USR1",
+                 "#SBATCH --signal=B:USR1@360"):  # a tenth of the hour before the limit
         assert line in script.splitlines()
     assert f"srun {sys.executable} tools/train.py c.py --launcher slurm &" in script
+
+
+def test_time_limits_are_read_like_slurm_writes_them() -> None:
+    assert time_limit_s("02:00:00") == 7200
+    assert time_limit_s("1-00:30:00") == 86400 + 1800
+    assert time_limit_s("two hours") is None

@@ -9,6 +9,7 @@ before a time limit) into the same "stop after this epoch" request file local jo
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -21,6 +22,8 @@ from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPat
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
 
 SLURM_OPTIONS = ("partition", "nodes", "gpus_per_node", "cpus_per_task", "time", "account", "qos")
+_TIME = re.compile(r"^(?:(\d+)-)?(\d{1,2}):(\d{2}):(\d{2})$")
+_GPU_GRES = re.compile(r"gpu(?::[\w.-]+)?:(\d+)")
 _ENDED_BADLY = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
 
 
@@ -52,16 +55,40 @@ def check_options(slurm: dict[str, Any]) -> None:
         value = slurm.get(key)
         if value is not None and int(value) < (0 if key == "gpus_per_node" else 1):
             raise LaunchRefused(f"--{key.replace('_', '-')} {value} is out of range", "use a positive number")
+    if slurm.get("time") and time_limit_s(str(slurm["time"])) is None:
+        raise LaunchRefused(f"--time {slurm['time']!r} is not a time limit", "write HH:MM:SS or D-HH:MM:SS")
     partition = slurm.get("partition")
-    if not partition:
-        return
-    done = _run(["sinfo", "-h", "-o", "%P"])
-    if done.returncode != 0:
-        raise LaunchRefused(f"sinfo failed: {done.stderr.strip()}", "check that slurmctld is reachable")
-    known = [p.strip().rstrip("*") for p in done.stdout.split()]
-    if partition not in known:
-        raise LaunchRefused(f"Slurm has no partition {partition!r}",
-                            f"use one of: {', '.join(known) or '(none)'} (see `sinfo`)")
+    if partition:
+        done = _run(["sinfo", "-h", "-o", "%P"])
+        if done.returncode != 0:
+            raise LaunchRefused(f"sinfo failed: {done.stderr.strip()}", "check that slurmctld is reachable")
+        known = [p.strip().rstrip("*") for p in done.stdout.split()]
+        if partition not in known:
+            raise LaunchRefused(f"Slurm has no partition {partition!r}",
+                                f"use one of: {', '.join(known) or '(none)'} (see `sinfo`)")
+    wanted = int(slurm.get("gpus_per_node") or 0)
+    if wanted:
+        done = _run(["sinfo", "-h", "-o", "%G", *(["-p", str(partition)] if partition else [])])
+        most = max((int(n) for n in _GPU_GRES.findall(done.stdout)), default=0)
+        if wanted > most:
+            where = f"partition {partition}" if partition else "this cluster"
+            raise LaunchRefused(f"{wanted} GPUs per node asked, but a node of {where} has at most {most}",
+                                "lower --gpus-per-node, or use more --nodes (see `sinfo -o '%P %G'`)")
+
+
+def time_limit_s(text: str) -> int | None:
+    """Seconds of a `--time` like 1-02:00:00 or 02:00:00 (None: not that form)."""
+    found = _TIME.match(text.strip())
+    if not found:
+        return None
+    days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
+    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def signal_margin_s(limit_s: int) -> int:
+    """How long before the time limit SIGUSR1 comes: a tenth of it, 60 s to 10 min (Slurm checks
+    limits about every 30 s, and the epoch in progress must finish and save in that time)."""
+    return max(60, min(600, limit_s // 10))
 
 
 def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, str],
@@ -78,6 +105,9 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
     for key in ("partition", "time", "account", "qos"):
         if slurm.get(key):
             lines.append(f"#SBATCH --{key}={slurm[key]}")
+    limit = time_limit_s(str(slurm.get("time") or ""))
+    if limit:  # checkpoint and stop cleanly before the limit; `vocseg-tui resume` continues it
+        lines.append(f"#SBATCH --signal=B:USR1@{signal_margin_s(limit)}")
     exports = {**env, STOP_FILE_ENV: str(paths.stop_after_epoch_request),
                STOPPED_MARKER_ENV: str(paths.stopped_marker)}
     lines += ["", "# Written by vocseg-tui; resubmit by hand with `sbatch` on this file.", "set -u"]
