@@ -109,12 +109,13 @@ def run_train(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"id": job.id})
         return ExitCode.OK
-    print(f"job {job.id} launched: {job.name} on {devices.label()}, work dir {job.work_dir}")
+    where = "Slurm" if job.backend == "slurm" else devices.label()
+    print(f"job {job.id} launched: {job.name} on {where}, work dir {job.work_dir}")
     print(f"  log: {job.log_path}")
     if job.tmux_session:
         print(f"  console: tmux attach -t {job.tmux_session}")
     if job.options.get("slurm_job_id"):
-        print(f"  Slurm job {job.options['slurm_job_id']}, batch script {job.options['batch_script']}")
+        print(f"  Slurm job {job.options['slurm_job_id']}; batch script: {job.options['batch_script']}")
     print(f"  follow: vocseg-tui logs {job.id} -f    stop: vocseg-tui stop {job.id}")
     return ExitCode.OK
 
