@@ -21,6 +21,7 @@ import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -142,16 +143,32 @@ def build_config(args: argparse.Namespace) -> Any:
 
 def init_cpu_process_group(launcher: str) -> bool:
     """mmengine 0.10.7's `init_dist` calls `torch.cuda.set_device` even for gloo, which a CPU
-    build of torch cannot do; on CPU we join torchrun's group ourselves (env:// rendezvous) and
+    build of torch cannot do; on CPU we join torchrun's (or srun's) group ourselves (env://) and
     the Runner, seeing a group, skips its own initialisation."""
     import torch
     import torch.distributed as dist
 
-    if launcher != "pytorch" or torch.cuda.is_available():
+    if launcher not in ("pytorch", "slurm") or torch.cuda.is_available():
         return False
+    if launcher == "slurm":  # the env:// variables from what srun gives every task
+        hosts = subprocess.run(["scontrol", "show", "hostnames", os.environ["SLURM_NODELIST"]],
+                               capture_output=True, text=True, check=True).stdout.split()
+        os.environ.setdefault("MASTER_PORT", "29500")
+        os.environ.update(MASTER_ADDR=hosts[0], WORLD_SIZE=os.environ["SLURM_NTASKS"],
+                          RANK=os.environ["SLURM_PROCID"], LOCAL_RANK=os.environ["SLURM_LOCALID"])
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo")
     return True
+
+
+def leave_process_group() -> None:
+    """Wait for every rank, then tear gloo down: a rank that simply exits while gloo's threads
+    still run dies with "terminate called without an active exception" (seen under srun)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     hook = make_stop_hook(request)
     runner.register_hook(hook, priority="LOWEST")
     runner.train()
+    leave_process_group()
     if hook.stopped_after is None:
         return 0
     marker = os.environ.get(STOPPED_MARKER_ENV)

@@ -137,3 +137,19 @@ def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_ep
     second = resumed.log_path.read_text(errors="replace")
     assert "Epoch(train) [1]" in first and "Epoch(train) [2]" not in first
     assert "Epoch(train) [2]" in second and "Epoch(train) [1]" not in second
+
+
+def test_two_srun_tasks_train_with_gloo_through_mmengines_slurm_launcher(
+        slurm: Cluster, sample_project: Project) -> None:
+    project = ready(sample_project)
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--nproc", "2", "--json",
+               *ONE_EPOCH, "train_dataloader.drop_last=True", cwd=project.root)  # no 1-image batch for BN
+    job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
+    assert job.state.value == "succeeded", seen
+    script = Path(job.options["batch_script"]).read_text()
+    assert "#SBATCH --ntasks-per-node=2" in script and "--launcher slurm" in script
+    log = job.log_path.read_text(errors="replace")
+    for line in ("Distributed launcher: slurm", "Distributed training: True", "GPU number: 2",
+                 "dist_cfg: {'backend': 'gloo'}"):  # mmengine prints its world size as "GPU number"
+        assert line in log, log[-2000:]
+    assert (Path(job.work_dir) / "epoch_1.pth").is_file()

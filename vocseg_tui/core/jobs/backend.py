@@ -29,6 +29,7 @@ from typing import ClassVar
 
 from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs import slurm
+from vocseg_tui.core.jobs.command import TRAIN_SCRIPT
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.procs import is_alive
 from vocseg_tui.core.jobs.registry import Job, Registry
@@ -172,13 +173,15 @@ class SlurmBackend(LaunchBackend):
     def submit(self, job: Job) -> Job:
         job.paths.create()
         options = dict(job.options.get("slurm", {}))
+        tasks = int(options.get("gpus_per_node") or 0) or int(job.options.get("nproc", 1))
+        options["tasks_per_node"] = tasks
         command = list(job.command)
-        if options.get("gpus_per_node") and command[-2:] == ["--launcher", "none"]:
-            command[-1] = "slurm"  # mmengine's Slurm launcher: one task per GPU
+        if str(TRAIN_SCRIPT) in command:  # a training: each task runs train.py, not torchrun
+            command = slurm.task_command(job.config, job.work_dir, job.options, job.resume_from, tasks)
         script = job.paths.folder / "sbatch.sh"
         write_text_atomic(script, slurm.batch_script(job.paths, job.cwd, command, job.env, options, job.name))
         slurm_id = slurm.submit(script)
-        self.registry.update(job.id, waiting_for="Slurm: submitted",
+        self.registry.update(job.id, waiting_for="Slurm: submitted", command=["srun", *command],
                              options={**job.options, "slurm_job_id": slurm_id, "batch_script": str(script)})
         return self.registry.get(job.id)
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vocseg_tui.core.jobs.command import train_command
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPaths
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
@@ -94,7 +95,7 @@ def signal_margin_s(limit_s: int) -> int:
 def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, str],
                  slurm: dict[str, Any], name: str) -> str:
     """A readable sbatch script for one attempt of a job."""
-    tasks = int(slurm.get("gpus_per_node") or 0) or 1
+    tasks = int(slurm.get("tasks_per_node") or slurm.get("gpus_per_node") or 1)
     lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
              f"#SBATCH --chdir={cwd}", f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}",
              f"#SBATCH --ntasks-per-node={tasks}"]
@@ -112,6 +113,7 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
                STOPPED_MARKER_ENV: str(paths.stopped_marker)}
     lines += ["", "# Written by vocseg-tui; resubmit by hand with `sbatch` on this file.", "set -u"]
     lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(exports.items())]
+    lines.append("export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))  # rendezvous of the tasks")
     lines += ["", "# SIGUSR1 to this script = stop after this epoch (tools/train.py polls the file).",
               f"trap 'touch {shlex.quote(str(paths.stop_after_epoch_request))}' USR1",
               f"srun {shlex.join(command)} &", "child=$!",
@@ -119,6 +121,21 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
               "while true; do", "  wait $child; status=$?",
               "  kill -0 $child 2>/dev/null || exit $status", "done", ""]
     return "\n".join(lines)
+
+
+def task_command(config: str, work_dir: str, options: dict[str, Any], resume_from: str,
+                 tasks: int) -> list[str]:
+    """What every task runs: tools/train.py with mmengine's Slurm launcher when there are several
+    tasks (one per GPU, or gloo processes on CPU), a plain process for one CPU task."""
+    cfg_options = list(options.get("cfg_options", []))
+    chose = any(o.startswith("env_cfg.dist_cfg.backend=") for o in cfg_options)
+    if tasks > 1 and options.get("cpu") and not chose:
+        cfg_options.append("env_cfg.dist_cfg.backend=gloo")  # NCCL needs GPUs
+    one = {**options, "nproc": 1, "cfg_options": cfg_options}
+    command = train_command(config, work_dir, one, resume_from)
+    if tasks > 1 or options.get("slurm", {}).get("gpus_per_node"):
+        command[-1] = "slurm"
+    return command
 
 
 def submit(script: Path) -> str:
