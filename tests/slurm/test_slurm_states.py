@@ -50,3 +50,15 @@ def test_time_limits_are_read_like_slurm_writes_them() -> None:
     assert time_limit_s("02:00:00") == 7200
     assert time_limit_s("1-00:30:00") == 86400 + 1800
     assert time_limit_s("two hours") is None
+
+
+def test_a_slurm_job_read_where_slurm_is_missing_keeps_its_state(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from vocseg_tui.core.jobs import Registry
+    from vocseg_tui.core.jobs.status import list_jobs
+
+    registry = Registry()
+    job = registry.add(name="far", config="c.py", work_dir=str(tmp_path), cwd=str(tmp_path), backend="slurm",
+                       state=JobState.RUNNING, options={"slurm_job_id": "41"})
+    monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch/squeue/scontrol here
+    assert [(j.id, j.state) for j in list_jobs(registry)] == [(job.id, JobState.RUNNING)]

@@ -191,7 +191,12 @@ class SlurmBackend(LaunchBackend):
         slurm_id = str(job.options.get("slurm_job_id", ""))
         if not slurm_id:
             return JobState.LOST if time.time() - job.created_at > STARTUP_GRACE_S else job.state
-        status = slurm.query(slurm_id)
+        if slurm.unavailable_reason():
+            return job.state  # e.g. read from a machine outside the cluster: unknown, not lost
+        try:
+            status = slurm.query(slurm_id)
+        except JobError:
+            return job.state  # slurmctld unreachable for a moment: ask again on the next refresh
         if status is None:
             return JobState.LOST  # left the queue and no record of its end anywhere
         state, text = slurm.to_local(status, job.paths.stopped_marker.exists())
