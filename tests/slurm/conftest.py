@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -19,6 +20,9 @@ def slurm() -> Iterator[slurm_cluster.Cluster]:
     reason = slurm_cluster.unavailable_reason()
     if reason:
         pytest.skip(reason)
+    # one test cluster per machine (fixed ports): a second pytest session waits for the first
+    lock = open(Path(tempfile.gettempdir()) / "vocseg-slurm-tests.lock", "w")  # noqa: SIM115
+    fcntl.flock(lock, fcntl.LOCK_EX)
     # not under pytest's tmp dir: its parents are 0700 and slurmctld runs as user slurm
     folder = Path(tempfile.mkdtemp(prefix="vocseg-slurm-"))
     try:
@@ -26,6 +30,7 @@ def slurm() -> Iterator[slurm_cluster.Cluster]:
     except (OSError, RuntimeError, subprocess.SubprocessError) as error:  # the machine, not our code
         logs = " | ".join(p.read_text(errors="replace")[-300:] for p in (folder / "log").glob("*.log"))
         shutil.rmtree(folder, ignore_errors=True)
+        lock.close()
         pytest.skip(f"the test Slurm did not start: {error} {logs}")
     previous = os.environ.get("SLURM_CONF")
     os.environ["SLURM_CONF"] = str(started.conf)  # sbatch/squeue here and in child processes
@@ -34,6 +39,7 @@ def slurm() -> Iterator[slurm_cluster.Cluster]:
     finally:
         slurm_cluster.stop(started)
         shutil.rmtree(folder, ignore_errors=True)
+        lock.close()
         if previous is None:
             os.environ.pop("SLURM_CONF", None)
         else:
