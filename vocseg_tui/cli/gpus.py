@@ -3,6 +3,9 @@
 `--pick N` prints only the value for CUDA_VISIBLE_DEVICES (`6,7`), so a script can do
 `CUDA_VISIBLE_DEVICES=$(vocseg-tui gpus --pick 2) || exit 1`; it prints an empty line and
 exits 1 when N GPUs are not free. Without a driver: one "CPU only" line, exit 0.
+
+`--slurm` shows the cluster instead, for a login node without GPUs of its own: partitions,
+their nodes and free GPUs (`sinfo`), and your queued and running jobs (`squeue`).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from vocseg_tui.cli.output import ExitCode, print_error, print_json
 
 if TYPE_CHECKING:
     from vocseg_tui.core.gpus import GpuInfo, Inventory, PickRules
+    from vocseg_tui.core.gpus.slurm_cluster import ClusterView
 
 ORDER = 20
 
@@ -24,9 +28,16 @@ def register(commands: Any) -> None:
         description="Show every GPU (memory, utilisation, temperature, power, processes and their "
                     "owners) and which are free to train on. With --pick N print only the "
                     "CUDA_VISIBLE_DEVICES value of the N best free GPUs (exit 1, empty output, "
-                    "when fewer are free). Without an NVIDIA driver: CPU only.",
+                    "when fewer are free). Without an NVIDIA driver: CPU only. With --slurm "
+                    "show the Slurm cluster instead: every partition's nodes with their state, "
+                    "free CPUs and free GPUs (a down, drained or not responding node has none), "
+                    "and your jobs with state, time, GPUs and why they wait. Exit 0; exit 2 with "
+                    "a hint when Slurm is not installed or configured here or slurmctld does not "
+                    "answer.",
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--slurm", action="store_true",
+                        help="show the Slurm cluster's free GPUs and your jobs (sinfo, squeue)")
     parser.add_argument("--pick", type=int, metavar="N", help="pick N free GPUs")
     parser.add_argument("--min-free-gib", type=float, metavar="X", default=None,
                         help="free memory a GPU needs to count as free (default: 8)")
@@ -43,6 +54,8 @@ def run(args: argparse.Namespace) -> int:
         take_inventory,
     )
 
+    if args.slurm:
+        return _slurm(args)
     rules = PickRules(
         DEFAULT_MIN_FREE_GIB if args.min_free_gib is None else args.min_free_gib,
         DEFAULT_MAX_UTIL if args.max_util is None else args.max_util,
@@ -123,3 +136,42 @@ def _row(gpu: GpuInfo, state: str) -> str:
             f"{pct(gpu.memory_util):>4} {temp:>5} {power:>9}  {state}")
 
 
+def _slurm(args: argparse.Namespace) -> int:
+    from vocseg_tui.core.errors import VocsegError
+    from vocseg_tui.core.gpus.slurm_cluster import read_cluster
+
+    if args.pick is not None:
+        raise VocsegError("--pick chooses GPUs of this machine; --slurm only shows the cluster's",
+                          "drop --pick; ask Slurm for GPUs with `train --backend slurm --gpus-per-node N`")
+    view = read_cluster()
+    if args.json:
+        print_json(view.to_json())
+    else:
+        print(render_slurm(view))
+    return ExitCode.OK
+
+
+def render_slurm(view: ClusterView) -> str:
+    """Partitions with their nodes (indented), then the user's jobs; the panel's data as text."""
+    lines = [f"Slurm: {view.gpus_free} of {view.gpus_total} GPUs free on "
+             f"{len(view.unique_nodes())} nodes in {len(view.partitions)} partitions",
+             f"{'PARTITION/NODE':<22} {'STATE':<12} {'CPUS FREE':>9} {'GPUS FREE':>9}  NOTE"]
+    for partition in view.partitions:
+        lines.append(f"{partition.name:<22} {f'{partition.usable_nodes}/{len(partition.nodes)} up':<12} "
+                     f"{'':>9} {f'{partition.gpus_free}/{partition.gpus_total}':>9}  "
+                     f"at most {partition.most_free_on_a_node} on one node")
+        for node in partition.nodes:
+            note = ",".join(node.gpu_types) + (f" {node.reason}" if node.reason else "")
+            lines.append(f"  {node.name:<20} {node.state:<12} {f'{node.cpus_free}/{node.cpus_total}':>9} "
+                         f"{f'{node.gpus_free}/{node.gpus_total}':>9}  {note.strip()}")
+    vocseg = sum(job.is_vocseg for job in view.jobs)
+    lines.append(f"Jobs of {view.user}: {len(view.jobs)} ({vocseg} from vocseg-tui)" if view.jobs
+                 else f"Jobs of {view.user}: none queued or running")
+    if view.jobs:
+        lines.append(f"{'JOBID':<10} {'NAME':<24} {'STATE':<10} {'PARTITION':<10} {'TIME/LIMIT':<18} "
+                     f"{'GPUS':>4}  NODES/REASON")
+        for job in view.jobs:
+            where = job.nodelist if job.state == "RUNNING" else job.reason or job.nodelist
+            lines.append(f"{job.job_id:<10} {job.name[:24]:<24} {job.state:<10} {job.partition:<10} "
+                         f"{f'{job.elapsed}/{job.limit}':<18} {job.gpus:>4}  {where}")
+    return "\n".join(lines)

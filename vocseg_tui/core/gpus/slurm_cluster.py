@@ -1,0 +1,239 @@
+"""What a Slurm cluster offers right now, read from a login node: partitions, their nodes and
+free GPUs (`sinfo`), and the user's own queue (`squeue`).
+
+A login node usually has no GPU of its own, so this is the GPUs screen's view of the GPUs the
+user can actually get. Both commands print a `|`-separated machine format (`-O field:|`, which
+Slurm 22.05 honours without truncating names); one call each, with a timeout, no shell. The
+parsers are pure functions so that states a one-node test cluster cannot reach (drained nodes,
+nodes in several partitions, typed GRES such as `gpu:a100:4(IDX:0-3)`) are tested on text.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.gpus.monitor import current_user
+
+SINFO_FIELDS = ("PartitionName", "NodeList", "StateLong", "CPUsState", "Gres", "GresUsed", "Reason")
+SQUEUE_FIELDS = ("JobID", "Name", "State", "Partition", "TimeUsed", "TimeLimit", "NumNodes",
+                 "tres-per-node", "tres-per-job", "tres-alloc", "Reason", "NodeList")
+TIMEOUT_S = 15.0
+VOCSEG_PREFIX = "vocseg-"
+# Where the client tools look for their configuration when SLURM_CONF is not set.
+CONF_PLACES = ("/etc/slurm/slurm.conf", "/etc/slurm-llnl/slurm.conf", "/usr/local/etc/slurm.conf",
+               "/run/slurm/conf/slurm.conf")
+# `gpu:4`, `gpu:a100:4`, `gpu:a100:4(IDX:0-3)`, `gpu:3g.20gb:2(S:0-1)`; other GRES are ignored.
+_GPU = re.compile(r"(?:^|,)gpu(?::([^:,()]+))?:(\d+)(?=\(|,|$)")
+_ALLOC_GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
+# Base states whose free GPUs a new job can get (a suffix `*` = not responding, `%` = powering off).
+_USABLE = {"idle", "mixed", "allocated", "completing", "planned"}
+
+
+class ClusterUnavailable(VocsegError):
+    """Slurm is not installed or configured here, or its controller did not answer."""
+
+
+@dataclass(frozen=True)
+class SlurmNode:
+    """One node as one partition sees it (a node in two partitions appears in both)."""
+
+    name: str
+    partition: str
+    state: str
+    cpus_alloc: int
+    cpus_total: int
+    gpus_total: int
+    gpus_used: int
+    gpu_types: tuple[str, ...] = ()
+    reason: str = ""
+
+    @property
+    def usable(self) -> bool:
+        """False for down, drained/draining, failing, unknown or not-responding nodes."""
+        base = self.state.rstrip("*~#!%$@^-+").lower()
+        return base in _USABLE and not self.state.endswith(("*", "%"))
+
+    @property
+    def gpus_free(self) -> int:
+        return max(0, self.gpus_total - self.gpus_used) if self.usable else 0
+
+    @property
+    def cpus_free(self) -> int:
+        return max(0, self.cpus_total - self.cpus_alloc) if self.usable else 0
+
+
+@dataclass(frozen=True)
+class SlurmPartition:
+    name: str
+    nodes: tuple[SlurmNode, ...]
+
+    @property
+    def gpus_total(self) -> int:
+        return sum(n.gpus_total for n in self.nodes)
+
+    @property
+    def gpus_free(self) -> int:
+        return sum(n.gpus_free for n in self.nodes)
+
+    @property
+    def most_free_on_a_node(self) -> int:
+        """The largest --gpus-per-node a job could start with now."""
+        return max((n.gpus_free for n in self.nodes), default=0)
+
+    @property
+    def usable_nodes(self) -> int:
+        return sum(n.usable for n in self.nodes)
+
+
+@dataclass(frozen=True)
+class QueuedJob:
+    """One of the user's jobs as squeue shows it; `reason` matters while it is PENDING."""
+
+    job_id: str
+    name: str
+    state: str
+    partition: str
+    elapsed: str
+    limit: str
+    nodes: int
+    gpus: int
+    reason: str
+    nodelist: str
+
+    @property
+    def is_vocseg(self) -> bool:
+        return self.name.startswith(VOCSEG_PREFIX)
+
+
+@dataclass(frozen=True)
+class ClusterView:
+    user: str
+    partitions: tuple[SlurmPartition, ...]
+    jobs: tuple[QueuedJob, ...] = field(default=())
+
+    @property
+    def gpus_total(self) -> int:
+        return sum(n.gpus_total for n in self.unique_nodes())
+
+    @property
+    def gpus_free(self) -> int:
+        return sum(n.gpus_free for n in self.unique_nodes())
+
+    def unique_nodes(self) -> list[SlurmNode]:
+        """Each node once, though it may belong to several partitions."""
+        seen: dict[str, SlurmNode] = {}
+        for partition in self.partitions:
+            for node in partition.nodes:
+                seen.setdefault(node.name, node)
+        return list(seen.values())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "user": self.user, "gpus_total": self.gpus_total, "gpus_free": self.gpus_free,
+            "partitions": [{"name": p.name, "gpus_total": p.gpus_total, "gpus_free": p.gpus_free,
+                            "most_free_on_a_node": p.most_free_on_a_node,
+                            "nodes": [{**asdict(n), "partition": p.name, "usable": n.usable,
+                                       "gpus_free": n.gpus_free, "cpus_free": n.cpus_free}
+                                      for n in p.nodes]} for p in self.partitions],
+            "jobs": [{**asdict(j), "vocseg": j.is_vocseg} for j in self.jobs],
+        }
+
+
+def absent() -> ClusterUnavailable | None:
+    """Why there is no Slurm to show here, with what to do (None: tools and a slurm.conf exist).
+
+    Checked before running sinfo: without a configuration sinfo retries for a minute."""
+    from vocseg_tui.core.jobs.slurm import unavailable_reason as tools_missing
+
+    missing = tools_missing()
+    if missing:
+        return ClusterUnavailable(missing, "run vocseg-tui on the cluster's login node, where `sinfo` works")
+    conf = os.environ.get("SLURM_CONF")
+    if conf:
+        return None if Path(conf).is_file() else ClusterUnavailable(
+            f"SLURM_CONF={conf} is not a file", "point SLURM_CONF at the cluster's slurm.conf, or unset it")
+    if any(Path(place).is_file() for place in CONF_PLACES):
+        return None
+    return ClusterUnavailable("Slurm's tools are installed, but there is no slurm.conf here "
+                              f"({', '.join(CONF_PLACES[:2])})",
+                              "set SLURM_CONF to the cluster's slurm.conf to see the cluster")
+
+
+def _gpus(gres: str) -> tuple[int, tuple[str, ...]]:
+    found = _GPU.findall(gres)
+    return sum(int(count) for _, count in found), tuple(dict.fromkeys(t for t, _ in found if t))
+
+
+def _int(text: str) -> int:
+    return int(text) if text.strip().isdigit() else 0
+
+
+def parse_sinfo(text: str) -> tuple[SlurmPartition, ...]:
+    """Partitions in sinfo's order from `sinfo -N -h -O <SINFO_FIELDS with :|>` lines."""
+    by_partition: dict[str, list[SlurmNode]] = {}
+    for line in text.splitlines():
+        cells = line.split("|")
+        if len(cells) < len(SINFO_FIELDS):
+            continue
+        partition, name, state, cpus, gres, used, reason = (c.strip() for c in cells[:len(SINFO_FIELDS)])
+        alloc, _idle, _other, total = ([*cpus.split("/"), "0", "0", "0", "0"])[:4]
+        gpus_total, types = _gpus(gres)
+        node = SlurmNode(name, partition, state, _int(alloc), _int(total), gpus_total, _gpus(used)[0],
+                         types, "" if reason.lower() in ("none", "(null)") else reason)
+        by_partition.setdefault(partition, []).append(node)
+    return tuple(SlurmPartition(name, tuple(nodes)) for name, nodes in by_partition.items())
+
+
+def parse_squeue(text: str) -> tuple[QueuedJob, ...]:
+    """Jobs from `squeue -h -O <SQUEUE_FIELDS with :|>` lines."""
+    jobs = []
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.split("|")]
+        if len(cells) < len(SQUEUE_FIELDS):
+            continue
+        job_id, name, state, partition, used, limit, nodes, per_node, per_job, alloc, reason, where = \
+            cells[:len(SQUEUE_FIELDS)]
+        allocated = _ALLOC_GPUS.search(alloc)
+        if allocated:  # when accounting tracks gres/gpu: exactly what the job holds
+            gpus = int(allocated.group(1))
+        else:  # what it asked for: per node times nodes, or per job
+            gpus = _gpus(per_node.replace("gres:", "").replace("gres/", ""))[0] * max(1, _int(nodes)) \
+                or _gpus(per_job.replace("gres:", "").replace("gres/", ""))[0]
+        jobs.append(QueuedJob(job_id, name, state, partition, used, limit, _int(nodes), gpus,
+                              "" if reason == "None" else reason, where))
+    return tuple(jobs)
+
+
+def _run(argv: list[str], timeout: float) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+    except subprocess.TimeoutExpired as error:
+        raise ClusterUnavailable(f"`{argv[0]}` did not answer in {timeout:g} s",
+                                 "slurmctld may be busy or down; try `sinfo` in a shell") from error
+    except OSError as error:
+        raise ClusterUnavailable(f"`{argv[0]}` could not run: {error}",
+                                 "check that Slurm's client tools work") from error
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        raise ClusterUnavailable(f"`{argv[0]}` failed: {said}",
+                                 "slurmctld may be down or unreachable; try `sinfo` in a shell")
+    return done.stdout
+
+
+def read_cluster(user: str | None = None, timeout: float = TIMEOUT_S) -> ClusterView:
+    """The cluster now: one `sinfo` and one `squeue` call. Raises ClusterUnavailable."""
+    missing = absent()
+    if missing is not None:
+        raise missing
+    user = user or current_user()
+    node_format = ",".join(f"{name}:|" for name in SINFO_FIELDS)
+    job_format = ",".join(f"{name}:|" for name in SQUEUE_FIELDS)
+    partitions = parse_sinfo(_run(["sinfo", "-N", "-h", "-O", node_format], timeout))
+    jobs = parse_squeue(_run(["squeue", "-h", "-u", user, "-O", job_format], timeout))
+    return ClusterView(user, partitions, jobs)
