@@ -86,6 +86,8 @@ def make_stop_hook(request: StopRequest) -> Any:
         def after_train_epoch(self, runner: Any) -> None:
             import torch
 
+            if runner.epoch + 1 >= runner.max_epochs:
+                return  # the run ends here anyway: a stop now would read as unfinished
             flag = torch.tensor([1 if (get_rank() == 0 and request.requested()) else 0])
             if is_distributed():
                 broadcast(flag, src=0)  # every rank stops at the same epoch, or DDP hangs
