@@ -46,7 +46,10 @@ def register(commands: Any) -> None:
     slurm.add_argument("--gpus-per-node", type=int, default=None,
                        help="one task per GPU, mmengine's Slurm launcher (default: one CPU task)")
     slurm.add_argument("--cpus-per-task", type=int, default=None)
-    slurm.add_argument("--time", default=None, metavar="HH:MM:SS")
+    slurm.add_argument("--time", default=None, metavar="HH:MM:SS",
+                       help="time limit; before it, the job saves its epoch and resubmits itself (--resume)")
+    slurm.add_argument("--max-resubmits", type=int, default=None, metavar="N",
+                       help="with --time: automatic resubmissions at the time limit (default 5, 0: never)")
     slurm.add_argument("--account", default=None)
     slurm.add_argument("--qos", default=None)
     train.add_argument("--amp", action="store_true", help="automatic mixed precision")
@@ -104,7 +107,7 @@ def run_train(args: argparse.Namespace) -> int:
         nproc=args.nproc, amp=args.amp, cfg_options=list(args.cfg_options),
         slurm={"partition": args.partition, "nodes": args.nodes, "gpus_per_node": args.gpus_per_node,
                "cpus_per_task": args.cpus_per_task, "time": args.time, "account": args.account,
-               "qos": args.qos})
+               "qos": args.qos, "resubmits": args.max_resubmits})
     job = launch(request)
     if args.json:
         print_json({"id": job.id})

@@ -36,6 +36,7 @@ from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 
 SUPERVISOR_MODULE = "vocseg_tui.workers.supervisor"
+CONTINUE_MODULE = "vocseg_tui.workers.slurm_continue"
 STARTUP_GRACE_S = 60.0
 """A job registered but without a supervisor pid for this long was never started: lost."""
 
@@ -179,7 +180,10 @@ class SlurmBackend(LaunchBackend):
         if str(TRAIN_SCRIPT) in command:  # a training: each task runs train.py, not torchrun
             command = slurm.task_command(job.config, job.work_dir, job.options, job.resume_from, tasks)
         script = job.paths.folder / "sbatch.sh"
-        write_text_atomic(script, slurm.batch_script(job.paths, job.cwd, command, job.env, options, job.name))
+        carry_on = [sys.executable, "-m", CONTINUE_MODULE, "--job", str(job.id), "--registry",
+                    str(self.registry.path)]
+        write_text_atomic(script, slurm.batch_script(job.paths, job.cwd, command, job.env, options, job.name,
+                                                     continue_command=carry_on))
         slurm_id = slurm.submit(script)
         self.registry.update(job.id, waiting_for="Slurm: submitted", command=["srun", *command],
                              options={**job.options, "slurm_job_id": slurm_id, "batch_script": str(script)})
@@ -214,8 +218,10 @@ class SlurmBackend(LaunchBackend):
         slurm.cancel(str(job.options.get("slurm_job_id", "")))
 
     def stop_after_epoch(self, job: Job) -> None:
-        """The request file (shared file system) and SIGUSR1 to the batch shell, which touches it."""
+        """The request file (shared file system) and SIGUSR1 to the batch shell, which touches it.
+        The user's stop wins over the time limit's: the run does not continue in a new job."""
         super().stop_after_epoch(job)
+        job.paths.time_limit_marker.unlink(missing_ok=True)
         if job.state is JobState.RUNNING:
             slurm.cancel(str(job.options.get("slurm_job_id", "")), usr1_to_batch=True)
 

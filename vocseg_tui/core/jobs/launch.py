@@ -46,7 +46,8 @@ class LaunchRequest:
     amp: bool = False
     cfg_options: list[str] = field(default_factory=list)
     slurm: dict[str, Any] = field(default_factory=dict)
-    """With backend "slurm": partition, nodes, gpus_per_node, cpus_per_task, time, account, qos."""
+    """With backend "slurm": partition, nodes, gpus_per_node, cpus_per_task, time, account, qos,
+    resubmits (automatic resubmissions at the time limit)."""
 
 
 def default_work_dir(cwd: Path, config: Path) -> Path:
@@ -153,7 +154,11 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
     options: dict[str, Any] = {"nproc": nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
                                "cpu": request.devices.is_cpu}
     if request.backend == "slurm":
+        from vocseg_tui.core.jobs.slurm import DEFAULT_RESUBMITS
+
         options["slurm"] = {k: v for k, v in request.slurm.items() if v not in (None, "")}
+        if options["slurm"].get("time"):
+            options["slurm"].setdefault("resubmits", DEFAULT_RESUBMITS)
     queue = request.queue.to_json() if request.queue else {}
     return _register_and_submit(registry, request.backend, name=config.stem, config=str(config),
                                 work_dir=str(work_dir), cwd=str(request.cwd.resolve()),
@@ -180,10 +185,11 @@ def _register_and_submit(registry: Registry, backend: str, **values: Any) -> Job
 
 
 def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False,
-           checkpoint: Path | None = None) -> Job:
+           checkpoint: Path | None = None, options: dict[str, Any] | None = None) -> Job:
     """A new attempt (a new job with `parent_id`) in the same work dir, from `checkpoint` (the
     Checkpoints area's pick) or else the last intact checkpoint, named explicitly either way.
-    Only stopped, failed or lost jobs can be resumed."""
+    Only stopped, failed or lost jobs can be resumed. `options` replaces the job's launch options
+    (the Slurm time limit's continuation passes one fewer resubmission)."""
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
     if not job.state.can_resume:
@@ -202,10 +208,16 @@ def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False
         job.env.setdefault(name, "1")
     return _register_and_submit(
         registry, job.backend, name=job.name, config=job.config, work_dir=job.work_dir, cwd=job.cwd,
-        gpus=job.gpus, gpu_uuids=job.gpu_uuids, env=job.env, options=job.options, queue=job.queue,
+        gpus=job.gpus, gpu_uuids=job.gpu_uuids, env=job.env, options=_launch_options(options or job.options),
+        queue=job.queue,
         resume_from=str(found), max_retries=job.max_retries if retry else 0, parent_id=job.id,
         attempt=job.attempt + 1,
     )
+
+
+def _launch_options(options: dict[str, Any]) -> dict[str, Any]:
+    """What a new attempt inherits: not the previous attempt's Slurm job id or script."""
+    return {k: v for k, v in options.items() if k not in ("slurm_job_id", "batch_script")}
 
 
 def stop(job_id: int, registry: Registry | None = None, *, after_epoch: bool = False) -> Job:

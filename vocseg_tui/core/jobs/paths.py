@@ -51,5 +51,11 @@ class JobPaths:
         """Written by tools/train.py after it stopped on request (holds the epoch)."""
         return self.folder / "stopped"
 
+    @property
+    def time_limit_marker(self) -> Path:
+        """Written by a Slurm batch script when SIGUSR1 came with the time limit near (Slurm's
+        `--signal`, not the user): the run then continues as a new attempt."""
+        return self.folder / "time_limit"
+
     def create(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ before a time limit) into the same "stop after this epoch" request file local jo
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 import shutil
@@ -22,7 +23,11 @@ from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPaths
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
 
-SLURM_OPTIONS = ("partition", "nodes", "gpus_per_node", "cpus_per_task", "time", "account", "qos")
+SLURM_OPTIONS = ("partition", "nodes", "gpus_per_node", "cpus_per_task", "time", "account", "qos",
+                 "resubmits")
+DEFAULT_RESUBMITS = 5
+"""Automatic resubmissions at the time limit: a 60-epoch R50 run on 2 GPUs needs 2-3 days."""
+MAX_RESUBMITS = 50
 _TIME = re.compile(r"^(?:(\d+)-)?(\d{1,2}):(\d{2}):(\d{2})$")
 _GPU_GRES = re.compile(r"gpu(?::[\w.-]+)?:(\d+)")
 _ENDED_BADLY = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
@@ -37,9 +42,16 @@ class SlurmStatus:
     exit_code: int | None = None
 
 
+def _client_env() -> dict[str, str]:
+    """Our environment without the SLURM_* a running job sets (SLURM_CONF stays): submitting the
+    next attempt from inside a job must not pass the old job's allocation on to the new one."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("SLURM_") or k == "SLURM_CONF"}
+
+
 def _run(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
+        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout,
+                              env=_client_env())
     except (OSError, subprocess.TimeoutExpired) as error:
         raise JobError(f"`{argv[0]}` failed: {error}", "check that the Slurm client tools work") from error
 
@@ -56,6 +68,10 @@ def check_options(slurm: dict[str, Any]) -> None:
         value = slurm.get(key)
         if value is not None and int(value) < (0 if key == "gpus_per_node" else 1):
             raise LaunchRefused(f"--{key.replace('_', '-')} {value} is out of range", "use a positive number")
+    resubmits = slurm.get("resubmits")
+    if resubmits is not None and not 0 <= int(resubmits) <= MAX_RESUBMITS:
+        raise LaunchRefused(f"--max-resubmits {resubmits} is out of range",
+                            f"use 0 (never) to {MAX_RESUBMITS}")
     if slurm.get("time") and time_limit_s(str(slurm["time"])) is None:
         raise LaunchRefused(f"--time {slurm['time']!r} is not a time limit", "write HH:MM:SS or D-HH:MM:SS")
     partition = slurm.get("partition")
@@ -93,8 +109,10 @@ def signal_margin_s(limit_s: int) -> int:
 
 
 def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, str],
-                 slurm: dict[str, Any], name: str) -> str:
-    """A readable sbatch script for one attempt of a job."""
+                 slurm: dict[str, Any], name: str, continue_command: list[str] | None = None) -> str:
+    """A readable sbatch script for one attempt of a job. With a time limit, the script asks for
+    SIGUSR1 before it and, when that stopped an unfinished run, runs `continue_command` (which
+    submits the next attempt with --resume)."""
     tasks = int(slurm.get("tasks_per_node") or slurm.get("gpus_per_node") or 1)
     lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
              f"#SBATCH --chdir={cwd}", f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}",
@@ -107,20 +125,53 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
         if slurm.get(key):
             lines.append(f"#SBATCH --{key}={slurm[key]}")
     limit = time_limit_s(str(slurm.get("time") or ""))
-    if limit:  # checkpoint and stop cleanly before the limit; `vocseg-tui resume` continues it
-        lines.append(f"#SBATCH --signal=B:USR1@{signal_margin_s(limit)}")
+    margin = signal_margin_s(limit) if limit else 0
+    if margin:  # checkpoint and stop cleanly before the limit, then continue in a new job
+        lines.append(f"#SBATCH --signal=B:USR1@{margin}")
     exports = {**env, STOP_FILE_ENV: str(paths.stop_after_epoch_request),
                STOPPED_MARKER_ENV: str(paths.stopped_marker)}
     lines += ["", "# Written by vocseg-tui; resubmit by hand with `sbatch` on this file.", "set -u"]
     lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(exports.items())]
     lines.append("export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))  # rendezvous of the tasks")
-    lines += ["", "# SIGUSR1 to this script = stop after this epoch (tools/train.py polls the file).",
-              f"trap 'touch {shlex.quote(str(paths.stop_after_epoch_request))}' USR1",
-              f"srun {shlex.join(command)} &", "child=$!",
+    request = shlex.quote(str(paths.stop_after_epoch_request))
+    lines += ["", "# SIGUSR1 to this script = stop after this epoch (tools/train.py polls the file)."]
+    if margin and continue_command:
+        lines += _time_limit_trap(request, shlex.quote(str(paths.time_limit_marker)), margin)
+    else:
+        lines.append(f"trap 'touch {request}' USR1")
+    lines += [f"srun {shlex.join(command)} &", "child=$!",
               "# wait returns early when USR1 arrives: keep waiting while srun still runs",
               "while true; do", "  wait $child; status=$?",
-              "  kill -0 $child 2>/dev/null || exit $status", "done", ""]
+              "  kill -0 $child 2>/dev/null || break", "done"]
+    if margin and continue_command:
+        lines += ["# stopped by the time limit's signal: submit the next attempt (--resume)",
+                  f"[ -e {shlex.quote(str(paths.time_limit_marker))} ] && {shlex.join(continue_command)}"]
+    lines += ["exit $status", ""]
     return "\n".join(lines)
+
+
+def _time_limit_trap(request: str, marker: str, margin: int) -> list[str]:
+    """USR1 with at most the margin left (squeue's %L) and no stop asked by the user is the time
+    limit's: mark it, so the script continues the run once training stopped after its epoch."""
+    return [
+        "# ...and when it comes with the time limit near, the run continues in a new job.",
+        "seconds_left() {  # squeue's %L: [D-][H:]M:SS",
+        "  local left days=0 total=0 part",
+        '  left=$(squeue -h -j "$SLURM_JOB_ID" -o %L 2>/dev/null) || return 1',
+        '  case $left in *-*) days=${left%%-*}; left=${left#*-};; esac',
+        '  case $left in *:*) ;; *) return 1;; esac',
+        '  IFS=: read -ra parts <<< "$left"',
+        '  for part in "${parts[@]}"; do total=$((total * 60 + 10#$part)); done',
+        "  echo $((days * 86400 + total))",
+        "}",
+        "on_usr1() {",
+        f'  if [ ! -e {request} ] && left=$(seconds_left) && [ "$left" -le {margin + 60} ]; then',
+        f"    touch {marker}",
+        "  fi",
+        f"  touch {request}",
+        "}",
+        "trap on_usr1 USR1",
+    ]
 
 
 def task_command(config: str, work_dir: str, options: dict[str, Any], resume_from: str,
