@@ -54,23 +54,23 @@ def carry_on(registry: Registry, job_id: int) -> Job | None:
     slurm = dict(job.options.get("slurm", {}))
     left = int(slurm.get("resubmits", DEFAULT_RESUBMITS))
     if left <= 0:
-        text = (f"stopped at the time limit after epoch {epoch}; no automatic resubmission left "
-                f"(`vocseg-tui resume {job.id}` continues it)")
+        text = (f"time limit: stopped after epoch {epoch}; no automatic resubmission left "
+                f"(`vocseg-tui resume {job.id}`)")
         _record_stop(registry, job, text)
         _say(text)
         return None
-    _record_stop(registry, job, f"stopped at the time limit after epoch {epoch}; submitting the next attempt")
+    _record_stop(registry, job, f"time limit: stopped after epoch {epoch}; submitting the next attempt")
     try:
         fewer = {**job.options, "slurm": {**slurm, "resubmits": left - 1}}
         following = resume(job.id, registry, options=fewer)
     except VocsegError as error:
-        text = (f"stopped at the time limit after epoch {epoch}; resubmitting failed: {error.message} "
+        text = (f"time limit: stopped after epoch {epoch}; resubmitting failed: {error.message} "
                 f"(`vocseg-tui resume {job.id}` continues it)")
         registry.update(job.id, failure=text)
         _say(text)
         raise
     slurm_id = following.options.get("slurm_job_id", "?")
-    text = (f"stopped at the time limit after epoch {epoch}; "
+    text = (f"time limit: stopped after epoch {epoch}; "
             f"continues as job {following.id} (Slurm {slurm_id})")
     registry.update(job.id, failure=text)
     _say(f"{text}, {left - 1} automatic resubmission(s) left after it")
