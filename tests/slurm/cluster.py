@@ -2,7 +2,9 @@
 
 Follows ../shared/design/SLURM.md: Debian's packages, no systemd, conf and state in a scratch
 folder, OverSubscribe=FORCE so several test jobs share 2 CPUs, jobcomp/filetxt so a job's end
-is still known after it left the queue (MinJobAge=2 makes that happen quickly).
+is still known after it left the queue (MinJobAge=2 makes that happen quickly). The node has
+GPUS fake GPUs through GRES (character devices like /dev/null, SLURM.md's "Fake GPUs"), so
+`sinfo` lists them, `--gres=gpu:1` holds one, and jobs get CUDA_VISIBLE_DEVICES.
 """
 
 from __future__ import annotations
@@ -12,10 +14,14 @@ import pwd
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+GPUS = 2
+"""Fake GPUs on the test node (Gres=gpu:2)."""
 
 BINARIES = ("munged", "slurmctld", "slurmd", "sbatch", "squeue", "scontrol", "scancel", "sinfo")
 
@@ -44,6 +50,7 @@ def _conf(folder: Path, host: str) -> str:
     free_mb = int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 * 0.9)
     cpus = os.cpu_count() or 2
     return f"""ClusterName=vocsegtest
+GresTypes=gpu
 SlurmctldHost={host}(127.0.0.1)
 SlurmUser=slurm
 SlurmdUser=root
@@ -74,9 +81,18 @@ MinJobAge=2
 KillWait=2
 InactiveLimit=0
 Waittime=0
-NodeName={host} CPUs={cpus} NodeAddr=127.0.0.1 RealMemory={free_mb} State=UNKNOWN
+NodeName={host} CPUs={cpus} Gres=gpu:{GPUS} NodeAddr=127.0.0.1 RealMemory={free_mb} State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 """
+
+
+def _fake_gpus(folder: Path, host: str) -> str:
+    """gres.conf for GPUS character devices (c 1 3, like /dev/null): slurmd rejects regular files."""
+    for index in range(GPUS):
+        device = folder / f"fakegpu{index}"
+        if not device.exists():
+            os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return f"NodeName={host} Name=gpu File={folder}/fakegpu[0-{GPUS - 1}]\n"
 
 
 def _start_munge() -> None:
@@ -101,6 +117,9 @@ def start(folder: Path) -> Cluster:
     conf = folder / "slurm.conf"
     conf.write_text(_conf(folder, host))
     conf.chmod(0o644)
+    gres = folder / "gres.conf"  # slurmd reads it beside slurm.conf
+    gres.write_text(_fake_gpus(folder, host))
+    gres.chmod(0o644)
     cluster = Cluster(folder, conf)
     env = {**os.environ, **cluster.env}
     _start_munge()

@@ -4,6 +4,11 @@ A timer asks for a refresh about once a second; the refresh runs in a thread wor
 calls block) and posts the snapshot back, so the UI thread only redraws. The timer is paused
 while the screen is hidden. Confirming sets `app.device_choice`, which the Recipe screen's
 scaled LR and the launch follow.
+
+Where Slurm is installed and configured (a login node), a Slurm panel below shows the cluster's
+partitions, nodes and free GPUs and the user's queue, read every SLURM_REFRESH_S in its own
+thread worker; there the local "CPU only" notice shrinks to one line, since the GPUs that
+matter are the cluster's. Without Slurm the screen is exactly the local view.
 """
 
 from __future__ import annotations
@@ -32,15 +37,18 @@ from vocseg_tui.core.gpus import (
     to_device_choice,
     toggle,
 )
+from vocseg_tui.core.gpus.slurm_cluster import absent as slurm_absent
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.gpu_cells import show_markup
 from vocseg_tui.tui.widgets.gpu_detail import GpuDetail
+from vocseg_tui.tui.widgets.gpu_slurm import SlurmPanel
 from vocseg_tui.tui.widgets.gpu_table import GpuTable
 
 if TYPE_CHECKING:
     from vocseg_tui.tui.app import VocsegApp
 
 REFRESH_S = 1.0
+SLURM_REFRESH_S = 5.0
 
 
 @dataclass
@@ -66,6 +74,7 @@ class GPUsScreen(AreaScreen):
         Binding("enter", "confirm", "Use selection", priority=True),
         Binding("c", "use_cpu", "Use CPU"),
         Binding("r", "refresh", "Refresh"),
+        Binding("s", "toggle_slurm", "Slurm panel / GPU detail (where both exist)", show=False),
     ]
 
     selected: reactive[frozenset[int]] = reactive(frozenset, init=False)
@@ -81,6 +90,9 @@ class GPUsScreen(AreaScreen):
         self._in_flight = False
         self._last_error = ""
         self._timer: Timer | None = None
+        self._slurm_timer: Timer | None = None
+        self.slurm: SlurmPanel | None = None
+        """The Slurm panel, where Slurm is installed and configured (decided once, at start)."""
         self.polling = False
         """True while the screen is shown and its refresh timer runs."""
 
@@ -97,6 +109,9 @@ class GPUsScreen(AreaScreen):
         yield GpuTable()
         yield Static("", id="gpu-choice")
         yield GpuDetail(id="gpu-detail")
+        if slurm_absent() is None:
+            self.slurm = SlurmPanel()
+            yield self.slurm
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -104,7 +119,10 @@ class GPUsScreen(AreaScreen):
         self.set_reactive(GPUsScreen.selected, frozenset(choice.indices))
         self.set_reactive(GPUsScreen.pick_count, max(1, len(choice.indices)))
         self.watch(self.vocseg_app, "device_choice", lambda _: self._show_choice(), init=False)
-        self._timer = self.set_interval(REFRESH_S, self.action_refresh)
+        self._timer = self.set_interval(REFRESH_S, self._refresh_gpus)
+        if self.slurm is not None:
+            self.add_class("-slurm")
+            self._slurm_timer = self.set_interval(SLURM_REFRESH_S, self.slurm.refresh_now)
         self.polling = True
         self.action_refresh()
 
@@ -113,18 +131,27 @@ class GPUsScreen(AreaScreen):
 
     def on_screen_suspend(self) -> None:
         self.polling = False
-        if self._timer is not None:
-            self._timer.pause()
+        for timer in (self._timer, self._slurm_timer):
+            if timer is not None:
+                timer.pause()
 
     def on_screen_resume(self) -> None:
         self.polling = True
+        for timer in (self._timer, self._slurm_timer):
+            if timer is not None:
+                timer.resume()
         if self._timer is not None:
-            self._timer.resume()
             self.action_refresh()
 
     # Refreshing -----------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
+        """`r`: the local GPUs now, and the cluster too where there is a Slurm panel."""
+        self._refresh_gpus()
+        if self.slurm is not None:
+            self.slurm.refresh_now()
+
+    def _refresh_gpus(self) -> None:
         if not self._in_flight:  # a slow driver must not pile up threads
             self._in_flight = True
             self._refresh_in_thread()
@@ -169,9 +196,13 @@ class GPUsScreen(AreaScreen):
         table = self.query_one(GpuTable)
         detail = self.query_one(GpuDetail)
         cpu_only = inventory.cpu_only
-        table.display = detail.display = not cpu_only
+        table.display = not cpu_only
+        detail.display = not cpu_only and (self.slurm is None or not self.slurm.display)
         self.set_class(cpu_only, "-cpu-only")
-        if cpu_only:
+        if cpu_only and self.slurm is not None:  # a login node: the cluster's GPUs are what matter
+            show_markup(status, "[b]No GPUs on this machine[/b]: local runs use the CPU, "
+                                "`train --backend slurm` the cluster's.")
+        elif cpu_only:
             reason = inventory.cpu_only_reason or "CPU only: this machine has no GPUs"
             show_markup(status, f"[b]{escape(reason)}.[/b]\n"
                                 "Training runs on CPU; everything else works as usual.\n"
@@ -271,6 +302,16 @@ class GPUsScreen(AreaScreen):
         else:
             self.notify(f"Training will use {choice.label()} "
                         f"(CUDA_VISIBLE_DEVICES={choice.environment()['CUDA_VISIBLE_DEVICES']}).")
+
+    def action_toggle_slurm(self) -> None:
+        """Where there are local GPUs and Slurm, the panel and the GPU detail share the space."""
+        if self.slurm is None:
+            self.notify("No Slurm here: the panel needs sinfo and a slurm.conf.", severity="warning")
+            return
+        if self.inventory is None or self.inventory.cpu_only:
+            return  # a login node has no GPU detail to show instead
+        self.slurm.display = not self.slurm.display
+        self._show_all()
 
     def action_use_cpu(self) -> None:
         self.selected = frozenset()
