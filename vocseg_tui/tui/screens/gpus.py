@@ -200,8 +200,8 @@ class GPUsScreen(AreaScreen):
         detail.display = not cpu_only and (self.slurm is None or not self.slurm.display)
         self.set_class(cpu_only, "-cpu-only")
         if cpu_only and self.slurm is not None:  # a login node: the cluster's GPUs are what matter
-            show_markup(status, "[b]No GPUs on this machine[/b]: local runs use the CPU, "
-                                "`train --backend slurm` the cluster's.")
+            show_markup(status, "[b]No local GPUs[/b]: runs here use the CPU; "
+                                "`--backend slurm` uses the cluster's.")
         elif cpu_only:
             reason = inventory.cpu_only_reason or "CPU only: this machine has no GPUs"
             show_markup(status, f"[b]{escape(reason)}.[/b]\n"

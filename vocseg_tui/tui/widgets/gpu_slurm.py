@@ -32,7 +32,7 @@ from vocseg_tui.core.gpus.slurm_cluster import (
 NODE_COLUMNS = (("where", "partition / node"), ("state", "state"), ("cpus", "CPUs free"),
                 ("gpus", "GPUs free"), ("note", "note"))
 JOB_COLUMNS = (("id", "job"), ("name", "name"), ("state", "state"), ("partition", "partition"),
-               ("time", "time/limit"), ("gpus", "GPUs"), ("why", "nodes / reason"))
+               ("time", "time/limit"), ("gpus", "GPUs"), ("why", "where/why"))
 NAME_WIDTH = 18
 
 
@@ -98,6 +98,7 @@ class SlurmPanel(Vertical):
             for key, label in columns:
                 widget.add_column(label, key=key)
         self.query_one("#slurm-nodes", DataTable).border_title = "partitions and nodes"
+        self.query_one("#slurm-jobs", DataTable).border_title = "your jobs"
 
     def refresh_now(self) -> None:
         if not self._in_flight:  # a slow slurmctld must not pile up threads
