@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
-from tests.slurm.cluster import Cluster
+from tests.slurm.cluster import GPUS, Cluster
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.jobs.backend import SlurmBackend
 from vocseg_tui.core.jobs.slurm import query
@@ -84,9 +84,9 @@ def test_options_slurm_cannot_satisfy_are_refused_before_submitting(
                cwd=sample_project.root, check=False)
     assert done.returncode == 2
     assert "no partition 'gpu-huge'" in done.stderr and slurm.partition in done.stderr
-    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", "2",
-               cwd=sample_project.root, check=False)  # the test node has no GPUs
-    assert done.returncode == 2 and "has at most 0" in done.stderr
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", str(GPUS + 1),
+               cwd=sample_project.root, check=False)
+    assert done.returncode == 2 and f"has at most {GPUS}" in done.stderr
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--time", "2h",
                cwd=sample_project.root, check=False)
     assert done.returncode == 2 and "not a time limit" in done.stderr
