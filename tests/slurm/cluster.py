@@ -20,6 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.slurm import accounting as slurm_accounting
+
 GPUS = 2
 """Fake GPUs on the test node (Gres=gpu:2)."""
 
@@ -40,13 +42,15 @@ class Cluster:
     folder: Path
     conf: Path
     partition: str = "debug"
+    accounting_db: Path | None = None
+    """MariaDB's folder when slurmdbd keeps accounting (`sacct` answers); None: it does not."""
 
     @property
     def env(self) -> dict[str, str]:
         return {"SLURM_CONF": str(self.conf)}
 
 
-def _conf(folder: Path, host: str) -> str:
+def _conf(folder: Path, host: str, accounting: bool = False) -> str:
     free_mb = int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**20 * 0.9)
     cpus = os.cpu_count() or 2
     return f"""ClusterName=vocsegtest
@@ -74,7 +78,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 JobAcctGatherType=jobacct_gather/none
-AccountingStorageType=accounting_storage/none
+{slurm_accounting.CONF if accounting else "AccountingStorageType=accounting_storage/none"}
 JobCompType=jobcomp/filetxt
 JobCompLoc={folder}/log/jobcomp.log
 MinJobAge=2
@@ -115,7 +119,8 @@ def start(folder: Path) -> Cluster:
     folder.chmod(0o755)
     subprocess.run(["chown", "-R", "slurm:slurm", str(folder)], check=True)
     conf = folder / "slurm.conf"
-    conf.write_text(_conf(folder, host))
+    accounting = slurm_accounting.unavailable_reason() is None
+    conf.write_text(_conf(folder, host, accounting))
     conf.chmod(0o644)
     gres = folder / "gres.conf"  # slurmd reads it beside slurm.conf
     gres.write_text(_fake_gpus(folder, host))
@@ -123,6 +128,8 @@ def start(folder: Path) -> Cluster:
     cluster = Cluster(folder, conf)
     env = {**os.environ, **cluster.env}
     _start_munge()
+    if accounting:  # slurmdbd first: slurmctld registers with it when it starts
+        cluster.accounting_db = slurm_accounting.start(folder, host)
     subprocess.run(["slurmctld", "-c"], env=env, check=True, timeout=30)  # -c: no old state
     subprocess.run(["slurmd"], env=env, check=True, timeout=30)
     deadline = time.monotonic() + 30
@@ -154,3 +161,5 @@ def stop(cluster: Cluster) -> None:
             except ProcessLookupError:
                 break
             time.sleep(0.05)
+    if cluster.accounting_db:
+        slurm_accounting.stop(cluster.folder, cluster.accounting_db)
