@@ -27,10 +27,10 @@ pytestmark = pytest.mark.slow
 ENDED = {"succeeded", "failed", "stopped", "lost"}
 
 
-def trained_epochs(job: Job) -> list[int]:
-    """The epochs this attempt trained, from its log (mmengine logs every iteration of an epoch)."""
-    found = re.findall(r"Epoch\(train\)\s+\[(\d+)\]", job.log_path.read_text(errors="replace"))
-    return sorted({int(epoch) for epoch in found})
+def trained_epochs(job: Job | str) -> list[int]:
+    """The epochs an attempt trained, from its log or a part of it (mmengine logs each iteration)."""
+    text = job if isinstance(job, str) else job.log_path.read_text(errors="replace")
+    return sorted({int(epoch) for epoch in re.findall(r"Epoch\(train\)\s+\[(\d+)\]", text)})
 
 
 def checkpoint_after(job: Job, epoch: int, timeout: float = 90.0) -> None:

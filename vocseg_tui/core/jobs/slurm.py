@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.jobs.command import train_command
+from vocseg_tui.core.jobs.command import TRAIN_SCRIPT, train_command
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPaths
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
@@ -115,8 +115,8 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
     submits the next attempt with --resume)."""
     tasks = int(slurm.get("tasks_per_node") or slurm.get("gpus_per_node") or 1)
     lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
-             f"#SBATCH --chdir={cwd}", f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}",
-             f"#SBATCH --ntasks-per-node={tasks}"]
+             "#SBATCH --open-mode=append", "#SBATCH --requeue", f"#SBATCH --chdir={cwd}",
+             f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}", f"#SBATCH --ntasks-per-node={tasks}"]
     if slurm.get("gpus_per_node"):
         lines.append(f"#SBATCH --gpus-per-node={int(slurm['gpus_per_node'])}")
     if slurm.get("cpus_per_task"):
@@ -139,7 +139,14 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
         lines += _time_limit_trap(request, shlex.quote(str(paths.time_limit_marker)), margin)
     else:
         lines.append(f"trap 'touch {request}' USR1")
-    lines += [f"srun {shlex.join(command)} &", "child=$!",
+    if str(TRAIN_SCRIPT) in command:
+        lines += ["# requeued (preemption, a node failure, `scontrol requeue`): continue, do not start over",
+                  "restart=()",
+                  '[ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && restart=(--resume)  # last intact checkpoint',
+                  f'srun {shlex.join(command)} "${{restart[@]}}" &']
+    else:
+        lines.append(f"srun {shlex.join(command)} &")
+    lines += ["child=$!",
               "# wait returns early when USR1 arrives: keep waiting while srun still runs",
               "while true; do", "  wait $child; status=$?",
               "  kill -0 $child 2>/dev/null || break", "done"]
