@@ -15,7 +15,8 @@ from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
 from tests.slurm.cluster import GPUS, Cluster
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.jobs.backend import SlurmBackend
-from vocseg_tui.core.jobs.slurm import query
+from vocseg_tui.core.jobs.slurm import cancel, query
+from vocseg_tui.core.jobs.states import JobState
 from vocseg_tui.core.jobs.status import get_job
 from vocseg_tui.core.project import Project
 
@@ -94,12 +95,35 @@ def test_options_slurm_cannot_satisfy_are_refused_before_submitting(
     assert Registry().all_jobs() == []
 
 
-def without_sacct(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
-    """A PATH with the Slurm client tools but no `sacct`, as on a cluster without accounting."""
+def without(tool_missing: str, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """A PATH with the Slurm client tools but one, e.g. no `sacct` as without accounting."""
     folder.mkdir()
-    for tool in ("sbatch", "squeue", "scontrol", "scancel", "sinfo"):
-        (folder / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
+    for tool in ("sbatch", "squeue", "scontrol", "scancel", "sinfo", "sacct"):
+        if tool != tool_missing:
+            (folder / tool).symlink_to(shutil.which(tool) or f"/usr/bin/{tool}")
     monkeypatch.setenv("PATH", str(folder))
+
+
+def test_the_job_list_reads_every_slurm_job_with_one_squeue_call(
+        slurm: Cluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Jobs screen reads all jobs every 2 s: one squeue for all of them, not scontrol each."""
+    from vocseg_tui.core.jobs.status import list_jobs
+
+    folders = [tmp_path / str(n) for n in range(3)]
+    for folder in folders:
+        folder.mkdir()
+    jobs = [bare_job(folder, ["sleep", "60"]) for folder in folders]
+    for job in jobs:
+        follow(job.id, {"running"})
+    Registry().update(jobs[0].id, state=JobState.QUEUED)  # as if read before it started
+    without("sacct", monkeypatch, tmp_path / "bin")
+    (tmp_path / "bin" / "scontrol").unlink()
+    (tmp_path / "bin" / "scontrol").symlink_to(shutil.which("false") or "/bin/false")  # only squeue answers
+    states = {job.id: job.state.value for job in list_jobs(Registry())}
+    assert [states[job.id] for job in jobs] == ["running"] * 3
+    monkeypatch.undo()
+    for job in jobs:
+        cancel(job.options["slurm_job_id"])
 
 
 @pytest.mark.parametrize("record", ["sacct", "jobcomp"])
@@ -115,7 +139,7 @@ def test_failing_job_is_failed_with_its_exit_code_even_after_leaving_the_queue(
     if record == "sacct":
         jobcomp.rename(jobcomp.with_suffix(".hidden"))
     else:
-        without_sacct(monkeypatch, tmp_path / "bin")
+        without("sacct", monkeypatch, tmp_path / "bin")
     try:
         ended, _ = follow(job.id, {"succeeded", "failed", "stopped", "lost"})
     finally:
@@ -138,8 +162,6 @@ def test_stop_cancels_the_slurm_job(slurm: Cluster, tmp_path: Path) -> None:
 
 def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_epoch_once(
         slurm: Cluster, sample_project: Project) -> None:
-    from vocseg_tui.core.jobs.slurm import cancel
-
     project = ready(sample_project)
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--json",
                "--cfg-options", "train_cfg.max_epochs=2", cwd=project.root)

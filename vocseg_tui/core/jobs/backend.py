@@ -61,6 +61,12 @@ class LaunchBackend(ABC):
         """Why this back end cannot be used on this machine (None: it can)."""
         return None
 
+    @classmethod
+    def prefetch(cls, jobs: list[Job]) -> None:
+        """Read the state of many active jobs at once before `state` is asked for each (a back
+        end whose reads are remote calls batches them here)."""
+        return None  # local and tmux jobs are read from their pids: nothing to batch
+
     @abstractmethod
     def submit(self, job: Job) -> Job:
         """Start the job's supervisor, detached from the caller; return the updated row."""
@@ -171,6 +177,11 @@ class SlurmBackend(LaunchBackend):
     def unavailable_reason(cls) -> str | None:
         return slurm.unavailable_reason()
 
+    @classmethod
+    def prefetch(cls, jobs: list[Job]) -> None:
+        if jobs and not slurm.unavailable_reason():
+            slurm.prefetch([str(job.options.get("slurm_job_id", "")) for job in jobs])
+
     def submit(self, job: Job) -> Job:
         job.paths.create()
         options = dict(job.options.get("slurm", {}))
@@ -211,7 +222,8 @@ class SlurmBackend(LaunchBackend):
             values.update(waiting_for="", started_at=job.started_at or time.time())
         else:
             values.update(waiting_for="", ended_at=time.time(), exit_code=status.exit_code, failure=text)
-        self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
+        if any(getattr(job, key) != value for key, value in values.items()):  # no write when unchanged
+            self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
         return state
 
     def stop(self, job: Job) -> None:

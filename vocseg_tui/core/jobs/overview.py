@@ -37,8 +37,9 @@ class Overview:
             self._registry = Registry()
         return self._registry
 
-    def rows(self) -> list[JobRow]:
-        return [self._row(job) for job in list_jobs(self.registry)]
+    def rows(self, *, ask_remote: bool = True) -> list[JobRow]:
+        """`ask_remote=False`: Slurm jobs as last recorded (no network wait; see list_jobs)."""
+        return [self._row(job) for job in list_jobs(self.registry, ask_remote=ask_remote)]
 
     def _row(self, job: Job) -> JobRow:
         progress = self._ended.get(job.id)

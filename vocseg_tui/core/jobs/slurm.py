@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,8 +222,47 @@ def _exit(text: str) -> int | None:
         return None
 
 
+_QUEUED_OR_RUNNING = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED",
+                      "REQUEUE_HOLD", "RESV_DEL_HOLD", "STAGE_OUT", "SIGNALING", "RESIZING"}
+SNAPSHOT_TTL_S = 1.0
+_snapshot: tuple[float, dict[str, SlurmStatus] | None] = (0.0, {})
+"""When the last prefetch ran, and what it learned (None: slurmctld did not answer)."""
+
+
+def prefetch(slurm_ids: list[str]) -> None:
+    """Read many jobs with one `squeue` call (the Jobs screen polls every 2 s, and a user may
+    have dozens of jobs: one RPC per refresh instead of one per job, kinder to slurmctld).
+    `query` uses what it learned for SNAPSHOT_TTL_S; ended jobs still ask scontrol, which
+    knows the exit code."""
+    global _snapshot
+    ids = sorted({i for i in slurm_ids if i.isdigit()})
+    if not ids:
+        return
+    try:
+        done = _run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%i|%T|%r"])
+    except JobError:
+        _snapshot = (time.monotonic(), None)  # no job waits on its own timeout this round
+        return
+    if done.returncode != 0:
+        _snapshot = (time.monotonic(), {})  # e.g. every id already forgotten: each job asks
+        return
+    found: dict[str, SlurmStatus] = {}
+    for line in done.stdout.splitlines():
+        parts = line.strip().split("|")
+        if len(parts) == 3 and parts[1] in _QUEUED_OR_RUNNING:
+            found[parts[0]] = SlurmStatus(parts[1], parts[2])
+    _snapshot = (time.monotonic(), found)
+
+
 def query(slurm_id: str) -> SlurmStatus | None:
-    """The job's status from scontrol, else sacct, else the jobcomp/filetxt log; None: unknown."""
+    """The job's status from the last `prefetch`, else scontrol, else sacct, else the
+    jobcomp/filetxt log; None: unknown everywhere."""
+    taken, known = _snapshot
+    if time.monotonic() - taken < SNAPSHOT_TTL_S:
+        if known is None:
+            raise JobError("slurmctld did not answer squeue", "the state is read again on the next refresh")
+        if slurm_id in known:
+            return known[slurm_id]
     done = _run(["scontrol", "-o", "show", "job", slurm_id])
     if done.returncode == 0 and done.stdout.strip():
         info = _fields(done.stdout)

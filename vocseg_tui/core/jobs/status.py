@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from vocseg_tui.core.jobs.backend import backend_for
+from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 
@@ -25,9 +25,20 @@ def refresh(registry: Registry, job: Job) -> Job:
     return registry.get(job.id)
 
 
-def list_jobs(registry: Registry) -> list[Job]:
-    """Every job, newest first, with vanished supervisors marked `lost`."""
-    return [refresh(registry, job) for job in registry.all_jobs()]
+def list_jobs(registry: Registry, *, ask_remote: bool = True) -> list[Job]:
+    """Every job, newest first, with vanished supervisors marked `lost`. `ask_remote=False`
+    keeps what the registry says for back ends that ask a remote service (Slurm): a read that
+    must not wait on the network, like the first frame of the Jobs screen."""
+    jobs = registry.all_jobs()
+    for name, backend in BACKENDS.items():
+        if ask_remote and backend.records_state:
+            backend.prefetch([job for job in jobs if job.backend == name and job.state.is_active])
+    return [job if not ask_remote and _asks_remote(job) else refresh(registry, job) for job in jobs]
+
+
+def _asks_remote(job: Job) -> bool:
+    backend = BACKENDS.get(job.backend)
+    return backend is not None and backend.records_state
 
 
 def get_job(registry: Registry, job_id: int) -> Job:

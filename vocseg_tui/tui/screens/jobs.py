@@ -75,11 +75,13 @@ class JobsScreen(AreaScreen):
         super().on_mount()
         self.watch(self.app, "device_choice", lambda _: self._show_status(), init=False)
         try:
-            self._apply(self.overview.rows())  # one quick read so the first frame is complete
+            # one quick read so the first frame is complete; Slurm is asked in the worker
+            self._apply(self.overview.rows(ask_remote=False))
         except VocsegError as error:
             self._apply([])
             self.notify(f"{error.message}\n{error.hint}", severity="error", title="Jobs")
         self._timer = self.set_interval(REFRESH_S, self.refresh_jobs)
+        self.refresh_jobs()  # Slurm's answer at once, not a refresh period later
 
     def on_screen_suspend(self) -> None:
         if self._timer is not None:
