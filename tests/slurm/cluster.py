@@ -9,6 +9,7 @@ GPUS fake GPUs through GRES (character devices like /dev/null, SLURM.md's "Fake 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import shutil
@@ -19,6 +20,8 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import psutil
 
 from tests.slurm import accounting as slurm_accounting
 
@@ -128,6 +131,7 @@ def start(folder: Path) -> Cluster:
     cluster = Cluster(folder, conf)
     env = {**os.environ, **cluster.env}
     _start_munge()
+    _kill_stray_steps()
     if accounting:  # slurmdbd first: slurmctld registers with it when it starts
         cluster.accounting_db = slurm_accounting.start(folder, host)
     subprocess.run(["slurmctld", "-c"], env=env, check=True, timeout=30)  # -c: no old state
@@ -143,8 +147,42 @@ def start(folder: Path) -> Cluster:
     raise RuntimeError(f"the test Slurm node never became idle; see {folder}/log")
 
 
+def _kill_stray_steps() -> None:
+    """slurmstepd outlives slurmd: jobs still running when an earlier test cluster stopped would
+    otherwise meet the next cluster's job ids. No slurmd runs here yet, so any step is stray."""
+    for process in psutil.process_iter(["name"]):
+        if (process.info["name"] or "").startswith("slurmstepd"):
+            with contextlib.suppress(psutil.Error):
+                for child in process.children(recursive=True):
+                    child.kill()
+                process.kill()
+
+
+def _cancel_all(env: dict[str, str]) -> None:
+    """Cancel every job and wait (up to 10 s) until the queue is empty, before the daemons stop."""
+    listed = subprocess.run(["squeue", "-h", "-o", "%i"], env=env, capture_output=True, text=True,
+                            check=False, timeout=30)
+    ids = listed.stdout.split()
+    if not ids:
+        return
+    subprocess.run(["scancel", *ids], env=env, capture_output=True, check=False, timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        listed = subprocess.run(["squeue", "-h", "-t", "running,completing", "-o", "%i"], env=env,
+                                capture_output=True, text=True, check=False, timeout=30)
+        if not listed.stdout.strip():
+            return
+        time.sleep(0.2)
+
+
 def stop(cluster: Cluster) -> None:
-    """Stop slurmd and slurmctld by the pids they wrote (munged is left for the next session)."""
+    """Cancel the jobs left, then stop slurmd and slurmctld by the pids they wrote (munged is
+    left for the next session)."""
+    with socket.socket() as probe:
+        running = probe.connect_ex(("127.0.0.1", 6817)) == 0
+    if running:  # (stopping twice is quick)
+        with contextlib.suppress(OSError, subprocess.SubprocessError):
+            _cancel_all({**os.environ, **cluster.env})
     for name in ("slurmd", "slurmctld"):
         pid_file = cluster.folder / f"{name}.pid"
         try:
