@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from tests.core.gpus.servers import fake_server
@@ -117,6 +118,14 @@ def cells(screen: GPUsScreen, table: str) -> list[str]:
     return [" ".join(str(cell) for cell in widget.get_row_at(row)) for row in range(widget.row_count)]
 
 
+async def first_reads(screen: GPUsScreen, pilot: Pilot[None]) -> None:
+    """Wait (up to 5 s) until the screen read both the local GPUs and the cluster once."""
+    for _ in range(100):
+        if screen.slurm is not None and screen.slurm.reads and screen.inventory is not None:
+            return
+        await pilot.pause(0.05)
+
+
 async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str],
                                                            sample_project: Project) -> None:
     holding, waiting = busy
@@ -124,10 +133,7 @@ async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str]
     async with app.run_test(size=(80, 24)) as pilot:
         screen = app.screen
         assert isinstance(screen, GPUsScreen) and screen.slurm is not None
-        for _ in range(100):
-            if screen.slurm.reads and screen.inventory is not None:
-                break
-            await pilot.pause(0.05)
+        await first_reads(screen, pilot)
         assert screen.slurm.error is None
         nodes, jobs = cells(screen, "#slurm-nodes"), cells(screen, "#slurm-jobs")
         assert nodes[0].startswith("debug 1/1 up") and " 1/2 " in nodes[0]
@@ -163,10 +169,7 @@ async def test_on_a_gpu_machine_with_slurm_the_panel_takes_the_details_place(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = app.screen
         assert isinstance(screen, GPUsScreen) and screen.slurm is not None
-        for _ in range(100):
-            if screen.slurm.reads and screen.inventory is not None:
-                break
-            await pilot.pause(0.05)
+        await first_reads(screen, pilot)
         detail = screen.query_one("#gpu-detail")
         assert screen.query_one("#gpu-table", DataTable).row_count == 8
         assert screen.slurm.display and not detail.display

@@ -116,7 +116,7 @@ def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, s
     submits the next attempt with --resume)."""
     tasks = int(slurm.get("tasks_per_node") or slurm.get("gpus_per_node") or 1)
     lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
-             "#SBATCH --open-mode=append", "#SBATCH --requeue", f"#SBATCH --chdir={cwd}",
+             "#SBATCH --open-mode=append", f"#SBATCH --chdir={cwd}",
              f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}", f"#SBATCH --ntasks-per-node={tasks}"]
     if slurm.get("gpus_per_node"):
         lines.append(f"#SBATCH --gpus-per-node={int(slurm['gpus_per_node'])}")
