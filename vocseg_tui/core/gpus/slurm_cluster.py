@@ -165,7 +165,9 @@ def absent() -> ClusterUnavailable | None:
                               "set SLURM_CONF to the cluster's slurm.conf to see the cluster")
 
 
-def _gpus(gres: str) -> tuple[int, tuple[str, ...]]:
+def gpus_in_gres(gres: str) -> tuple[int, tuple[str, ...]]:
+    """GPUs in a GRES string like `gpu:a100:4(IDX:0-3),gpu:v100:2`: how many, and their types
+    (also what `vocseg-tui train --backend slurm` checks --gpus-per-node against)."""
     found = _GPU.findall(gres)
     return sum(int(count) for _, count in found), tuple(dict.fromkeys(t for t, _ in found if t))
 
@@ -183,8 +185,8 @@ def parse_sinfo(text: str) -> tuple[SlurmPartition, ...]:
             continue
         partition, name, state, cpus, gres, used, reason = (c.strip() for c in cells[:len(SINFO_FIELDS)])
         alloc, _idle, _other, total = ([*cpus.split("/"), "0", "0", "0", "0"])[:4]
-        gpus_total, types = _gpus(gres)
-        node = SlurmNode(name, partition, state, _int(alloc), _int(total), gpus_total, _gpus(used)[0],
+        gpus_total, types = gpus_in_gres(gres)
+        node = SlurmNode(name, partition, state, _int(alloc), _int(total), gpus_total, gpus_in_gres(used)[0],
                          types, "" if reason.lower() in ("none", "(null)") else reason)
         by_partition.setdefault(partition, []).append(node)
     return tuple(SlurmPartition(name, tuple(nodes)) for name, nodes in by_partition.items())
@@ -203,8 +205,8 @@ def parse_squeue(text: str) -> tuple[QueuedJob, ...]:
         if allocated:  # when accounting tracks gres/gpu: exactly what the job holds
             gpus = int(allocated.group(1))
         else:  # what it asked for: per node times nodes, or per job
-            gpus = _gpus(per_node.replace("gres:", "").replace("gres/", ""))[0] * max(1, _int(nodes)) \
-                or _gpus(per_job.replace("gres:", "").replace("gres/", ""))[0]
+            gpus = gpus_in_gres(per_node.replace("gres:", "").replace("gres/", ""))[0] * max(1, _int(nodes)) \
+                or gpus_in_gres(per_job.replace("gres:", "").replace("gres/", ""))[0]
         jobs.append(QueuedJob(job_id, name, state, partition, used, limit, _int(nodes), gpus,
                               "" if reason == "None" else reason, where))
     return tuple(jobs)

@@ -30,7 +30,9 @@ DEFAULT_RESUBMITS = 5
 """Automatic resubmissions at the time limit: a 60-epoch R50 run on 2 GPUs needs 2-3 days."""
 MAX_RESUBMITS = 50
 _TIME = re.compile(r"^(?:(\d+)-)?(\d{1,2}):(\d{2}):(\d{2})$")
-_GPU_GRES = re.compile(r"gpu(?::[\w.-]+)?:(\d+)")
+_WAITING = {"PENDING", "REQUEUED", "CONFIGURING", "RESV_DEL_HOLD", "REQUEUE_HOLD"}
+"""Slurm states shown as `queued` (the job waits for its allocation)."""
+_RUNNING = {"RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING"}
 _ENDED_BADLY = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
 
 
@@ -86,8 +88,10 @@ def check_options(slurm: dict[str, Any]) -> None:
                                 f"use one of: {', '.join(known) or '(none)'} (see `sinfo`)")
     wanted = int(slurm.get("gpus_per_node") or 0)
     if wanted:
+        from vocseg_tui.core.gpus.slurm_cluster import gpus_in_gres
+
         done = _run(["sinfo", "-h", "-o", "%G", *(["-p", str(partition)] if partition else [])])
-        most = max((int(n) for n in _GPU_GRES.findall(done.stdout)), default=0)
+        most = max((gpus_in_gres(line.strip())[0] for line in done.stdout.splitlines()), default=0)
         if wanted > most:
             where = f"partition {partition}" if partition else "this cluster"
             raise LaunchRefused(f"{wanted} GPUs per node asked, but a node of {where} has at most {most}",
@@ -222,8 +226,6 @@ def _exit(text: str) -> int | None:
         return None
 
 
-_QUEUED_OR_RUNNING = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED",
-                      "REQUEUE_HOLD", "RESV_DEL_HOLD", "STAGE_OUT", "SIGNALING", "RESIZING"}
 SNAPSHOT_TTL_S = 1.0
 _snapshot: tuple[float, dict[str, SlurmStatus] | None] = (0.0, {})
 """When the last prefetch ran, and what it learned (None: slurmctld did not answer)."""
@@ -249,7 +251,7 @@ def prefetch(slurm_ids: list[str]) -> None:
     found: dict[str, SlurmStatus] = {}
     for line in done.stdout.splitlines():
         parts = line.strip().split("|")
-        if len(parts) == 3 and parts[1] in _QUEUED_OR_RUNNING:
+        if len(parts) == 3 and parts[1] in _WAITING | _RUNNING:
             found[parts[0]] = SlurmStatus(parts[1], parts[2])
     _snapshot = (time.monotonic(), found)
 
@@ -296,9 +298,9 @@ def _from_jobcomp(slurm_id: str) -> SlurmStatus | None:
 def to_local(status: SlurmStatus, stopped_marker: bool) -> tuple[JobState, str]:
     """Slurm's state mapped onto the local states, with the failure text or the queue reason."""
     word = status.state.split()[0].rstrip("+")
-    if word in ("PENDING", "REQUEUED", "CONFIGURING", "RESV_DEL_HOLD", "REQUEUE_HOLD"):
+    if word in _WAITING:
         return JobState.QUEUED, f"Slurm: {status.reason or 'pending'}"
-    if word in ("RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING"):
+    if word in _RUNNING:
         return JobState.RUNNING, ""
     if word == "COMPLETED":
         return (JobState.STOPPED, "stopped after an epoch") if stopped_marker else (JobState.SUCCEEDED, "")
