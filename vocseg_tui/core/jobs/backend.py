@@ -167,6 +167,11 @@ class TmuxBackend(LaunchBackend):
         return f"tmux attach -t {job.tmux_session}" if job.tmux_session else None
 
 
+def _slurm_id(job: Job) -> str:
+    """The Slurm job id recorded at submission ("" before sbatch answered)."""
+    return str(job.options.get("slurm_job_id", ""))
+
+
 class SlurmBackend(LaunchBackend):
     """Slurm schedules and runs the training; this side submits, asks and cancels."""
 
@@ -180,7 +185,7 @@ class SlurmBackend(LaunchBackend):
     @classmethod
     def prefetch(cls, jobs: list[Job]) -> None:
         if jobs and not slurm.unavailable_reason():
-            slurm.prefetch([str(job.options.get("slurm_job_id", "")) for job in jobs])
+            slurm.prefetch([_slurm_id(job) for job in jobs])
 
     def submit(self, job: Job) -> Job:
         job.paths.create()
@@ -203,7 +208,7 @@ class SlurmBackend(LaunchBackend):
     def state(self, job: Job) -> JobState:
         if not job.state.is_active:
             return job.state
-        slurm_id = str(job.options.get("slurm_job_id", ""))
+        slurm_id = _slurm_id(job)
         if not slurm_id:
             return JobState.LOST if time.time() - job.created_at > STARTUP_GRACE_S else job.state
         if slurm.unavailable_reason():
@@ -227,7 +232,7 @@ class SlurmBackend(LaunchBackend):
         return state
 
     def stop(self, job: Job) -> None:
-        slurm.cancel(str(job.options.get("slurm_job_id", "")))
+        slurm.cancel(_slurm_id(job))
 
     def stop_after_epoch(self, job: Job) -> None:
         """The request file (shared file system) and SIGUSR1 to the batch shell, which touches it.
@@ -235,7 +240,7 @@ class SlurmBackend(LaunchBackend):
         super().stop_after_epoch(job)
         job.paths.time_limit_marker.unlink(missing_ok=True)
         if job.state is JobState.RUNNING:
-            slurm.cancel(str(job.options.get("slurm_job_id", "")), usr1_to_batch=True)
+            slurm.cancel(_slurm_id(job), usr1_to_batch=True)
 
     def log_path(self, job: Job) -> Path:
         return job.paths.log  # the batch script's --output

@@ -30,10 +30,11 @@ def list_jobs(registry: Registry, *, ask_remote: bool = True) -> list[Job]:
     keeps what the registry says for back ends that ask a remote service (Slurm): a read that
     must not wait on the network, like the first frame of the Jobs screen."""
     jobs = registry.all_jobs()
-    for name, backend in BACKENDS.items():
-        if ask_remote and backend.records_state:
-            backend.prefetch([job for job in jobs if job.backend == name and job.state.is_active])
-    return [job if not ask_remote and _asks_remote(job) else refresh(registry, job) for job in jobs]
+    if not ask_remote:
+        return [job if _asks_remote(job) else refresh(registry, job) for job in jobs]
+    for name, backend in BACKENDS.items():  # one batched read per back end that can batch
+        backend.prefetch([job for job in jobs if job.backend == name and job.state.is_active])
+    return [refresh(registry, job) for job in jobs]
 
 
 def _asks_remote(job: Job) -> bool:
