@@ -21,6 +21,7 @@ from vocseg_tui.core.gpus.selection import (
     auto_pick,
     blocker,
     free_gpus,
+    refusal,
     to_device_choice,
     toggle,
 )
@@ -29,5 +30,5 @@ __all__ = [
     "DEFAULT_MAX_UTIL", "DEFAULT_MIN_FREE_GIB", "FAKE_ENV", "GIB", "MIB", "GpuBackend",
     "GpuBackendError", "GpuHistory", "GpuInfo", "GpuMonitor", "GpuProcess", "GpuQueryError",
     "Inventory", "NvmlUnavailable", "PickRules", "SelectionError", "auto_pick", "blocker",
-    "current_user", "free_gpus", "open_backend", "take_inventory", "to_device_choice", "toggle",
+    "current_user", "free_gpus", "open_backend", "refusal", "take_inventory", "to_device_choice", "toggle",
 ]

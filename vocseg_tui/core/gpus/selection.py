@@ -41,10 +41,20 @@ class PickRules:
                                  "give a percentage, e.g. 10")
 
 
-def blocker(gpu: GpuInfo, rules: PickRules, me: str) -> str | None:
-    """Why auto-pick skips this GPU, in a few words; None when it is free to pick."""
+def refusal(gpu: GpuInfo) -> str | None:
+    """Why nothing can train on this GPU at all, whoever asks (None: it can). Unlike `blocker`,
+    which says why auto-pick skips a GPU that is merely busy, this holds for an explicit choice
+    too: the launch refuses such a GPU and toggling it on is refused."""
     if not gpu.ok:
         return "failed: " + (gpu.error or "?")
+    return None
+
+
+def blocker(gpu: GpuInfo, rules: PickRules, me: str) -> str | None:
+    """Why auto-pick skips this GPU, in a few words; None when it is free to pick."""
+    refused = refusal(gpu)
+    if refused:
+        return refused
     others = gpu.other_users(me)
     if others:
         return "in use by " + ", ".join(others)
