@@ -111,3 +111,17 @@ def mig_server(*, privileged: bool) -> dict[str, Any]:
                                         "command": "python train.py"}]), **h100, "mig": True},
         {**gpu(1, 4, 0), **h100, "mig": False},
         privileged=privileged)
+
+
+def mixed_server() -> dict[str, Any]:
+    """A MIG GPU (0), a whole one (1), one whose processes we may not list (2), one with a
+    display server and a colleague's OpenGL program (3)."""
+    server = mig_server(privileged=False)
+    server["gpus"] += [
+        {**gpu(2, 4, 0), "no_permission": ["processes"]},
+        gpu(3, 400, 0, processes=[{"pid": 2000, **XORG, "user": "gdm"},
+                                  {"pid": 2001, **GNOME_SHELL},
+                                  {"pid": 9000, "user": "alice", "command": "paraview",
+                                   "type": "graphics", "gpu_memory_mib": 300}]),
+    ]
+    return server
