@@ -75,7 +75,9 @@ class GpuInfo:
 
     @classmethod
     def failed(cls, index: int, error: str, *, name: str = "?", uuid: str = "") -> GpuInfo:
-        return cls(index=index, name=name, uuid=uuid, error=error)
+        """A GPU that failed its query: nothing about it is known, its processes included."""
+        return cls(index=index, name=name, uuid=uuid, error=error,
+                   processes_error="the GPU failed its query")
 
     @property
     def ok(self) -> bool:
