@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.gpus.servers import eight_gpus, write
+from tests.core.gpus.servers import eight_gpus, mig_server, r470_server, server_with, workstation, write
 from vocseg_tui.core.gpus import FAKE_ENV
 
 
@@ -58,7 +58,8 @@ def test_pick_more_than_free_prints_nothing_and_exits_1(server: Path) -> None:
 
 def test_pick_json_records_uuids(server: Path) -> None:
     document = json.loads(vocseg("--pick", "2", "--json", fake=server).stdout)
-    assert document["picked"] == [5, 7] and document["cuda_visible_devices"] == "5,7"
+    assert document["schema"] == 1 and document["picked"] == [5, 7]
+    assert document["cuda_visible_devices"] == "5,7"
     assert document["uuids"] == [eight_gpus()["gpus"][5]["uuid"], eight_gpus()["gpus"][7]["uuid"]]
 
 
@@ -78,6 +79,7 @@ def test_table_shows_every_gpu_and_why_it_is_not_free(server: Path) -> None:
 
 def test_json_lists_processes_with_owners(server: Path) -> None:
     document = json.loads(vocseg("--json", fake=server).stdout)
+    assert document["schema"] == 1
     assert document["cpu_only"] is False and document["source"] == "fake"
     assert document["free"] == [7, 5, 3]
     gpu0 = document["gpus"][0]
@@ -95,3 +97,46 @@ def test_bad_numbers_are_refused_with_a_hint(server: Path, args: list[str]) -> N
 def test_a_missing_fake_description_is_an_error_not_a_traceback(tmp_path: Path) -> None:
     done = vocseg(fake=tmp_path / "nope.json")
     assert done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_r470_server_lists_its_processes_instead_of_a_traceback(tmp_path: Path) -> None:
+    """The first-day report: `gpus --json` on a 4-GPU R470 server ended in a traceback."""
+    fake = write(tmp_path / "gpus.json", r470_server(os.getpid()))
+    done = vocseg("--json", fake=fake)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    document = json.loads(done.stdout)
+    assert document["driver"] == "470.182.03"
+    assert [g["processes_known"] for g in document["gpus"]] == [True] * 4
+    assert document["gpus"][1]["other_users"] == ["bob"] and document["gpus"][1]["blocker"] == "in use by bob"
+    assert document["free"] == [3, 2]
+    assert vocseg("--pick", "2", fake=fake).stdout == "2,3\n"
+
+
+def test_mig_and_unknown_processes_are_said_and_never_free(tmp_path: Path) -> None:
+    description = mig_server(privileged=False)
+    description["gpus"].append({**description["gpus"][1], "no_permission": ["processes"]})
+    fake = write(tmp_path / "gpus.json", description)
+    lines = vocseg(fake=fake).stdout.splitlines()
+    assert lines[2].endswith("MIG mode: not usable as a whole GPU")
+    assert lines[4].endswith("processes unknown (no permission to list its processes)")
+    assert lines[-1].endswith(": 1 (best first)")
+    gpus = json.loads(vocseg("--json", fake=fake).stdout)["gpus"]
+    assert gpus[0]["mig"] is True and gpus[0]["refusal"] == "MIG mode: not usable as a whole GPU"
+    assert gpus[0]["gpu_util"] is None and gpus[0]["processes_known"] is False
+    assert gpus[2]["processes_error"] == "no permission to list its processes" and gpus[2]["refusal"] is None
+    assert gpus[2]["other_users"] == ["?"]
+
+
+def test_display_processes_are_marked_in_json(tmp_path: Path) -> None:
+    fake = write(tmp_path / "gpus.json", workstation(gpus=2))
+    document = json.loads(vocseg("--json", "--pick", "2", fake=fake).stdout)
+    assert document["ok"] is True and document["picked"] == [0, 1]
+    gpus = json.loads(vocseg("--json", fake=fake).stdout)["gpus"]
+    assert [(p["kind"], p["display"]) for p in gpus[0]["processes"]] == [("graphics", True)] * 2
+
+
+def test_a_description_with_a_typo_is_an_error_not_odd_rows(tmp_path: Path) -> None:
+    fake = write(tmp_path / "gpus.json", server_with("550.54.15", {"gpu_util": "high"}))
+    done = vocseg(fake=fake)
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.startswith("error: ") and '"gpu_util" must be a number' in done.stderr

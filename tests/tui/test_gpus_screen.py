@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from tests.core.gpus.servers import eight_gpus, fake_server, write
+from tests.core.gpus.servers import eight_gpus, fake_server, mixed_server, write
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import FAKE_ENV, GpuMonitor
 from vocseg_tui.core.project import Project
@@ -203,3 +203,55 @@ async def test_the_recipe_follows_the_confirmed_gpus(fake_server: Path, sample_p
         assert app.screen.recipe.gpus == 2  # type: ignore[attr-defined]
         await pilot.press("2", "c", "3")
         await until(pilot, lambda: app.screen.recipe.gpus == 0)  # type: ignore[attr-defined]
+
+
+def facts(screen: GPUsScreen) -> str:
+    return str(screen.query_one("#gpu-facts-text", Static).render())
+
+
+@pytest.fixture
+def odd_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = write(tmp_path / "gpus.json", mixed_server())
+    monkeypatch.setenv(FAKE_ENV, str(path))
+    return path
+
+
+async def test_mig_and_unknown_processes_are_shown_explained_and_never_auto_picked(
+        odd_server: Path, sample_project: Project) -> None:
+    app = make_app(sample_project, start="gpus")
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await opened(pilot)
+        assert [state(screen, i) for i in range(4)] == ["MIG", "free", "processes unknown", "alice"]
+        assert "MIG mode: it cannot train as one GPU" in facts(screen)
+        assert "nvidia-smi -L" in facts(screen)
+        await pilot.press("space")  # the cursor starts on GPU 0, the MIG one
+        assert screen.selected == frozenset()
+        assert "GPU 0 is in MIG mode" in notes(app) and "nvidia-smi -i 0 -mig 0" in notes(app)
+        await pilot.press("plus", "a")  # two asked: only GPU 1 is free
+        assert screen.selected == frozenset() and "only 1 of 4 GPUs are free" in notes(app)
+        await pilot.press("minus", "a")
+        assert screen.selected == {1}
+        await pilot.press("down", "down", "space")  # by hand, with a warning
+        assert screen.selected == {1, 2}
+        assert "GPU 2's processes are unknown (no permission to list its processes)" in notes(app)
+        assert "processes unknown: no permission to list its processes" in facts(screen)
+        processes = screen.query_one("#gpu-processes", DataTable)
+        assert processes.border_title == "GPU 2: processes unknown"
+
+
+async def test_display_processes_are_listed_as_such_and_block_nothing(
+        odd_server: Path, sample_project: Project) -> None:
+    app = make_app(sample_project, start="gpus")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await opened(pilot)
+        await pilot.press("down", "down", "down")
+        processes = screen.query_one("#gpu-processes", DataTable)
+        rows = {str(row[0]): [str(c) for c in row[1:]]
+                for row in map(processes.get_row_at, range(processes.row_count))}
+        assert rows["2000"][0] == "gdm (display)"
+        assert rows["2000"][2].startswith("graphics: /usr/lib/xorg/Xorg")
+        assert rows["2001"] == ["gdm (display)", "15", "graphics: /usr/bin/gnome-shell"]
+        assert rows["9000"] == ["alice", "300", "graphics: paraview"]
+        assert state(screen, 3) == "alice"  # the colleague's program, not the display server
+        await pilot.press("space")
+        assert "GPU 3 is in use by alice:" in notes(app)

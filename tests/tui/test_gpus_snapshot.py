@@ -1,4 +1,5 @@
-"""The look of the GPUs screen on a busy fake eight-GPU server, pinned by an SVG snapshot."""
+"""The look of the GPUs screen, pinned by SVG snapshots: a busy eight-GPU server at 100x30,
+and at 80x24 a server with a MIG GPU, one whose processes are unknown and a display server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.core.gpus.servers import eight_gpus_moving, fake_server, write
+from tests.core.gpus.servers import eight_gpus_moving, fake_server, mixed_server, write
 from vocseg_tui.core.gpus import GpuHistory
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
@@ -50,3 +51,26 @@ def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server
 
     app = make_app(snapshot_project, start="gpus")
     assert snap_compare(app, terminal_size=(100, 30), run_before=twelve_refreshes_then_auto_pick_two)
+
+
+def test_gpus_mig_unknown_display_80x24(snap_compare, snapshot_project: Project, fake_server: Path) -> None:  # type: ignore[no-untyped-def]
+    async def one_sample_on_the_display_gpu(pilot: Pilot[None]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, GPUsScreen)
+        while screen.inventory is None:
+            await pilot.pause(0.05)
+        assert screen._timer is not None
+        screen._timer.pause()
+        while screen._in_flight:  # a refresh the timer started before the pause
+            await pilot.pause(0.02)
+        screen.history = GpuHistory()
+        done = screen.refreshes
+        await pilot.press("r")
+        while screen.refreshes == done:
+            await pilot.pause(0.02)
+        await pilot.press("down", "down", "down")
+        await pilot.pause()
+
+    write(fake_server, mixed_server())
+    app = make_app(snapshot_project, start="gpus")
+    assert snap_compare(app, terminal_size=(80, 24), run_before=one_sample_on_the_display_gpu)

@@ -11,7 +11,7 @@ their nodes and free GPUs (`sinfo`), and your queued and running jobs (`squeue`)
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from vocseg_tui.cli.output import ExitCode, print_error, print_json
 
@@ -64,12 +64,27 @@ def run(args: argparse.Namespace) -> int:
     if args.pick is not None:
         return _pick(inventory, args.pick, rules, as_json=args.json)
     if args.json:
-        document = inventory.to_json()
-        document["free"] = _free(inventory, rules)
-        print_json(document)
+        print_json(json_document(inventory, rules))
     else:
         print(render_text(inventory, rules))
     return ExitCode.OK
+
+
+def json_document(inventory: Inventory, rules: PickRules) -> dict[str, Any]:
+    """The inventory's document plus what the selection rules make of it: `free` (best
+    first), per GPU `blocker` (why auto-pick skips it) and `refusal` (why nothing may train
+    on it), per process `display` (a display server's, which blocks nothing)."""
+    from vocseg_tui.core.gpus import blocker, is_display_process, refusal
+
+    document = inventory.to_json()
+    document["free"] = _free(inventory, rules)
+    entries = cast("list[dict[str, Any]]", document["gpus"])
+    for gpu, entry in zip(inventory.gpus, entries, strict=True):
+        entry["blocker"] = blocker(gpu, rules, inventory.me)
+        entry["refusal"] = refusal(gpu)
+        for process, listed in zip(gpu.processes, entry["processes"], strict=True):
+            listed["display"] = is_display_process(process)
+    return document
 
 
 def _free(inventory: Inventory, rules: PickRules) -> list[int]:
@@ -80,6 +95,7 @@ def _free(inventory: Inventory, rules: PickRules) -> list[int]:
 
 def _pick(inventory: Inventory, count: int, rules: PickRules, *, as_json: bool) -> int:
     from vocseg_tui.core.gpus import SelectionError, auto_pick, to_device_choice
+    from vocseg_tui.core.gpus.model import JSON_SCHEMA
 
     if count < 1:
         raise SelectionError(f"--pick {count}: cannot pick fewer than 1 GPU", "use --pick 1 or more")
@@ -87,16 +103,16 @@ def _pick(inventory: Inventory, count: int, rules: PickRules, *, as_json: bool) 
         choice = to_device_choice(inventory, auto_pick(inventory, count, rules))
     except SelectionError as error:
         if as_json:
-            print_json({"ok": False, "picked": [], "uuids": [], "cuda_visible_devices": "",
-                        "reason": error.message})
+            print_json({"schema": JSON_SCHEMA, "ok": False, "picked": [], "uuids": [],
+                        "cuda_visible_devices": "", "reason": error.message})
         else:
             print("")
             print_error(error)
         return ExitCode.FAILED
     value = choice.environment()["CUDA_VISIBLE_DEVICES"]
     if as_json:
-        print_json({"ok": True, "picked": list(choice.indices), "uuids": list(choice.uuids),
-                    "cuda_visible_devices": value, "reason": None})
+        print_json({"schema": JSON_SCHEMA, "ok": True, "picked": list(choice.indices),
+                    "uuids": list(choice.uuids), "cuda_visible_devices": value, "reason": None})
     else:
         print(value)
     return ExitCode.OK

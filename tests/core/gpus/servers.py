@@ -1,8 +1,13 @@
-"""Fake GPU servers for the tests: JSON descriptions read by the real FakeBackend.
+"""GPU servers for the tests: descriptions for the emulated driver (core/gpus/emulated_nvml.py),
+which the real NvmlBackend reads through a private copy of the real pynvml.
 
 The eight-GPU server is a typical shared box: alice trains on 0 and 1, bob keeps a notebook's
 2 GiB on 2 at 0 % utilisation, 4 has fallen off the bus, 6 runs a job of this very test
 process (its real pid: psutil resolves the owner to us), and 3, 5, 7 are idle.
+
+The driver profiles below are the servers a user meets: R470 (no `_v3` process queries), R535
+and R550, an ancient R440 (no process query nvidia-ml-py can use), MIG boards with and without
+privileges, a workstation with Xorg and gnome-shell on every GPU.
 """
 
 from __future__ import annotations
@@ -64,4 +69,59 @@ def eight_gpus_moving() -> dict[str, Any]:
     server["gpus"][0]["gpu_util"] = [97, 98, 99, 96, 40, 12, 95, 98, 99, 97, 98, 97]
     server["gpus"][1]["gpu_util"] = [95, 97, 98, 94, 35, 10, 93, 97, 98, 96, 97, 95]
     server["gpus"][6]["gpu_util"] = [0, 0, 20, 55, 60, 62, 58, 61, 60, 59, 61, 60]
+    return server
+
+
+UNSEEN_PID = 4_194_999
+"""Above the largest pid_max Linux allows (2**22): psutil never finds it, as for a pid in
+another PID namespace."""
+XORG = {"user": "root", "command": "/usr/lib/xorg/Xorg vt1 -displayfd 3 -auth /run/user/128/gdm/Xauthority",
+        "type": "graphics", "gpu_memory_mib": 40}
+GNOME_SHELL = {"user": "gdm", "command": "/usr/bin/gnome-shell", "type": "graphics", "gpu_memory_mib": 15}
+
+
+def server_with(driver: str, *gpus: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"driver": driver, "gpus": list(gpus), **extra}
+
+
+def r470_server(own_pid: int) -> dict[str, Any]:
+    """A 4-GPU R470 lab server: our job on 0, bob's on 1, 2 and 3 idle."""
+    return server_with(
+        "470.182.03",
+        gpu(0, 30720, 60, processes=[{"pid": own_pid, "gpu_memory_mib": 30700}]),
+        gpu(1, 20480, 80, processes=[{"pid": 52017, "gpu_memory_mib": 20400, "user": "bob",
+                                      "command": "python train.py"}]),
+        gpu(2, 4, 0), gpu(3, 4, 0))
+
+
+def workstation(*extra_processes: dict[str, Any], gpus: int = 4) -> dict[str, Any]:
+    """A workstation-style server: Xorg and gnome-shell of the display manager on every GPU."""
+    return server_with("535.183.01", *(
+        gpu(i, 60, 0, processes=[{"pid": 2000 + 2 * i, **XORG}, {"pid": 2001 + 2 * i, **GNOME_SHELL},
+                                 *(p for p in extra_processes if p.get("gpu") == i)])
+        for i in range(gpus)))
+
+
+def mig_server(*, privileged: bool) -> dict[str, Any]:
+    """An H100 box: GPU 0 in MIG mode with a job of alice's inside an instance, GPU 1 whole."""
+    h100 = {"name": "NVIDIA H100 80GB HBM3", "memory_total_mib": 81559}
+    return server_with(
+        "550.54.15",
+        {**gpu(0, 20000, 0, processes=[{"pid": 41001, "gpu_memory_mib": 19900, "user": "alice",
+                                        "command": "python train.py"}]), **h100, "mig": True},
+        {**gpu(1, 4, 0), **h100, "mig": False},
+        privileged=privileged)
+
+
+def mixed_server() -> dict[str, Any]:
+    """A MIG GPU (0), a whole one (1), one whose processes we may not list (2), one with a
+    display server and a colleague's OpenGL program (3)."""
+    server = mig_server(privileged=False)
+    server["gpus"] += [
+        {**gpu(2, 4, 0), "no_permission": ["processes"]},
+        gpu(3, 400, 0, processes=[{"pid": 2000, **XORG, "user": "gdm"},
+                                  {"pid": 2001, **GNOME_SHELL},
+                                  {"pid": 9000, "user": "alice", "command": "paraview",
+                                   "type": "graphics", "gpu_memory_mib": 300}]),
+    ]
     return server

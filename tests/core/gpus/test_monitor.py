@@ -11,7 +11,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.core.gpus.servers import eight_gpus, write
+from tests.core.gpus.servers import eight_gpus, gpu, server_with, write
 from vocseg_tui.core.gpus import (
     FAKE_ENV,
     GIB,
@@ -118,11 +118,39 @@ def test_a_broken_fake_description_is_a_clear_error(tmp_path: Path, monkeypatch:
     with pytest.raises(GpuBackendError, match="does not exist") as raised:
         take_inventory()
     assert "VOCSEG_FAKE_GPUS" in raised.value.hint
-    (tmp_path / "odd.json").write_text('{"gpus": [7, {"name": "NVIDIA T4"}]}')
-    monkeypatch.setenv(FAKE_ENV, str(tmp_path / "odd.json"))
-    odd = take_inventory()
-    assert odd.gpus[0].error == "bad fake description: GPU 0 is not an object" and odd.gpus[1].ok
+    for text, says in [('{"gpus": [7, {"name": "NVIDIA T4"}]}', "GPU 0 is not an object"),
+                       ('{"gpus": [{"gpu_util": "high"}]}', 'GPU 0: "gpu_util" must be a number'),
+                       ('{"gpus": [{"processes": [{"user": "bob"}]}]}', 'needs a "pid"'),
+                       ('{"gpus": [{"no_permission": ["fan"]}]}', '"no_permission" must list'),
+                       ('{"gpus": [{"mig": "yes"}]}', '"mig" must be true, false')]:
+        (tmp_path / "odd.json").write_text(text)
+        monkeypatch.setenv(FAKE_ENV, str(tmp_path / "odd.json"))
+        with pytest.raises(GpuBackendError, match=says) as raised:
+            take_inventory()
+        assert "VOCSEG_FAKE_GPUS" in raised.value.hint
     (tmp_path / "bad.json").write_text("{not json")
     monkeypatch.setenv(FAKE_ENV, str(tmp_path / "bad.json"))
     with pytest.raises(GpuBackendError, match="cannot read"):
         take_inventory()
+
+
+def test_an_owner_once_seen_is_kept_while_the_driver_still_lists_the_pid(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NVML lists a pid for a moment after the process exited; if a refresh in between could
+    not read the list (no permission for a moment), our own GPU must not become "in use by ?"."""
+    job = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    ours = [{"pid": job.pid, "gpu_memory_mib": 30700}]
+    path = write(tmp_path / "gpus.json", server_with("550.54.15", gpu(0, 30720, 0, processes=ours)))
+    monkeypatch.setenv(FAKE_ENV, str(path))
+    monitor = GpuMonitor()
+    first = monitor.refresh().gpus[0]
+    assert first.processes[0].user == monitor.me and first.other_users(monitor.me) == ()
+    write(path, server_with("550.54.15", gpu(0, 30720, 0, processes=ours, no_permission=["processes"])))
+    assert not monitor.refresh().gpus[0].processes_known
+    assert job.stdin is not None
+    job.stdin.close()
+    job.wait()  # gone for psutil, still listed by the driver
+    write(path, server_with("550.54.15", gpu(0, 30720, 0, processes=ours)))
+    later = monitor.refresh().gpus[0]
+    assert later.processes[0].user == monitor.me and later.other_users(monitor.me) == ()
+    monitor.close()

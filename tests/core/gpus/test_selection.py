@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from tests.core.gpus.servers import gpu, write
+from tests.core.gpus.servers import UNSEEN_PID, XORG, gpu, workstation, write
 from vocseg_tui.core.gpus import (
     GpuMonitor,
     Inventory,
@@ -15,6 +16,8 @@ from vocseg_tui.core.gpus import (
     auto_pick,
     blocker,
     free_gpus,
+    is_display_process,
+    refusal,
     to_device_choice,
     toggle,
 )
@@ -98,8 +101,15 @@ def test_toggle_allows_busy_gpus_but_not_failed_ones(fake_server: Path) -> None:
     assert toggle(selected, inventory, 0) == {7}
     with pytest.raises(SelectionError, match="GPU 4 failed"):
         toggle(selected, inventory, 4)
-    with pytest.raises(SelectionError, match="no GPU 9"):
+    with pytest.raises(SelectionError, match="there is no GPU 9") as missing:
         toggle(selected, inventory, 9)
+    assert missing.value.hint == "choose one of the GPUs listed (0, 1, 2, 3, 4, 5, 6, 7)"
+    with pytest.raises(SelectionError, match="cannot pick 9 GPUs: this machine has 8") as too_many:
+        auto_pick(inventory, 9, PickRules())
+    assert too_many.value.hint == "pick at most 8"
+    with pytest.raises(SelectionError, match="GPU 4 failed"):
+        to_device_choice(inventory, (4, 7))
+    assert refusal(inventory.gpus[4]) == "failed: GPU is lost" and refusal(inventory.gpus[0]) is None
 
 
 def test_choice_carries_sorted_indices_uuids_and_pci_order(fake_server: Path) -> None:
@@ -115,3 +125,33 @@ def test_choice_carries_sorted_indices_uuids_and_pci_order(fake_server: Path) ->
 def test_cpu_only_inventory_cannot_pick() -> None:
     with pytest.raises(SelectionError, match="CPU only"):
         auto_pick(Inventory(cpu_only_reason="CPU only: no driver"), 1, PickRules())
+
+
+def as_carol(inventory: Inventory) -> Inventory:
+    """The inventory as user carol sees it (the tests may run as root, whose Xorg is "ours")."""
+    return replace(inventory, me="carol")
+
+
+def test_display_servers_on_every_gpu_do_not_block_auto_pick(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    inventory = as_carol(inventory_of(tmp_path, monkeypatch, workstation()))
+    assert all(len(g.processes) == 2 and all(map(is_display_process, g.processes)) for g in inventory.gpus)
+    assert inventory.gpus[0].other_users(inventory.me) == ("gdm", "root")  # still shown
+    assert auto_pick(inventory, 4, PickRules()) == (0, 1, 2, 3)
+
+
+@pytest.mark.parametrize(("process", "why"), [
+    ({"user": "alice", "command": "paraview", "type": "graphics", "gpu_memory_mib": 300}, "alice"),
+    ({**XORG, "gpu_memory_mib": 2048}, "root"),  # an X server holding 2 GiB is more than a display
+    ({**XORG, "type": "compute+graphics"}, "root"),  # a CUDA context is a job, whatever its name
+    ({**XORG, "gpu_memory_mib": None}, "root"),  # size unknown: cannot tell
+    ({**XORG, "user": None, "command": None}, "?"),  # another PID namespace: cannot tell
+    ({"user": "gdm", "command": "/usr/bin/python3 train.py", "type": "graphics", "gpu_memory_mib": 8},
+     "gdm"),
+])
+def test_anything_more_than_a_small_display_server_blocks(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process: dict, why: str) -> None:  # type: ignore[type-arg]
+    server = workstation({"pid": UNSEEN_PID, "gpu": 3, **process})
+    inventory = as_carol(inventory_of(tmp_path, monkeypatch, server))
+    assert blocker(inventory.gpus[3], PickRules(), inventory.me) == f"in use by {why}"
+    assert auto_pick(inventory, 3, PickRules()) == (0, 1, 2)

@@ -1,9 +1,10 @@
-"""The one boundary between vocseg-tui and the GPU driver, small enough to fake.
+"""The one boundary between vocseg-tui and the GPU driver.
 
-Everything above it (owners, selection, history, the screen, the CLI) is real code that tests
-drive through `FakeBackend`; `NvmlBackend` is the only implementation that talks to NVML.
-`VOCSEG_FAKE_GPUS=/path/to/gpus.json` swaps in the fake everywhere, for tests and demos on a
-machine without GPUs.
+`NvmlBackend` is the only implementation, and it always runs: on a GPU server over the real
+pynvml, and with `VOCSEG_FAKE_GPUS=/path/to/gpus.json` (tests, demos, a machine without GPUs)
+over an emulated driver (`emulated_nvml`) that sits below pynvml, so what is faked is the
+driver library and nothing of ours. Its source is then "fake", which the screen and the CLI
+show loudly so a demo is never mistaken for the server.
 """
 
 from __future__ import annotations
@@ -12,28 +13,14 @@ import os
 from pathlib import Path
 from typing import Protocol
 
-from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.gpus.errors import GpuBackendError, GpuQueryError, NvmlUnavailable
 from vocseg_tui.core.gpus.model import GpuInfo
+from vocseg_tui.core.gpus.owners import Owner
 
 FAKE_ENV = "VOCSEG_FAKE_GPUS"
 
-
-class GpuBackendError(VocsegError):
-    """The GPU backend could not be used at all."""
-
-
-class NvmlUnavailable(GpuBackendError):
-    """No driver, no NVML library, or NVML refused to start: the machine is CPU only."""
-
-
-class GpuQueryError(Exception):
-    """One GPU failed its query; the others are still readable. Carries the row's text and
-    whatever identity of the GPU was known before it failed."""
-
-    def __init__(self, message: str, *, name: str = "?", uuid: str = "") -> None:
-        super().__init__(message)
-        self.name = name
-        self.uuid = uuid
+__all__ = ["FAKE_ENV", "GpuBackend", "GpuBackendError", "GpuQueryError", "NvmlUnavailable",
+           "open_backend"]
 
 
 class GpuBackend(Protocol):
@@ -51,19 +38,25 @@ class GpuBackend(Protocol):
         """The GPU's readings and its processes (pid and GPU memory; owners are filled later)."""
         ...
 
+    def owner(self, pid: int) -> Owner:
+        """(user, command) of a pid on the machine whose GPUs this backend reads."""
+        ...
+
     def close(self) -> None: ...
 
 
 def open_backend() -> GpuBackend:
-    """The fake when VOCSEG_FAKE_GPUS names a description, else NVML.
+    """NVML over the emulated driver when VOCSEG_FAKE_GPUS names a description, else over
+    the real one.
 
     Raises `NvmlUnavailable` on a machine without a driver, `GpuBackendError` for a bad fake.
     """
-    fake = os.environ.get(FAKE_ENV)
-    if fake:
-        from vocseg_tui.core.gpus.fake import FakeBackend
-
-        return FakeBackend(Path(fake).expanduser())
     from vocseg_tui.core.gpus.nvml import NvmlBackend
 
+    fake = os.environ.get(FAKE_ENV)
+    if fake:
+        from vocseg_tui.core.gpus.emulated_nvml import EmulatedServer
+
+        server = EmulatedServer(Path(fake).expanduser())
+        return NvmlBackend(server.module, source="fake", owners=server.owner)
     return NvmlBackend()

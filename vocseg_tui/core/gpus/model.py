@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 
 GIB = 1024**3
 MIB = 1024**2
+JSON_SCHEMA = 1
+"""Version of the `vocseg-tui gpus --json` document; raised when a key changes meaning."""
 
 
 @dataclass(frozen=True)
@@ -23,15 +25,27 @@ class GpuProcess:
     """Bytes of GPU memory it holds; None where the driver does not report it."""
     user: str | None = None
     command: str | None = None
+    compute: bool = True
+    """Listed by NVML's compute query (a CUDA context: a training job, a notebook)."""
+    graphics: bool = False
+    """Listed by NVML's graphics query (an X server, a compositor, an OpenGL program)."""
 
     def is_mine(self, me: str) -> bool:
         return self.user == me
 
+    @property
+    def kind(self) -> str:
+        """"compute", "graphics" or "compute+graphics", as the detail pane and --json say it."""
+        return "+".join(k for k, on in (("compute", self.compute), ("graphics", self.graphics)) if on)
+
 
 @dataclass(frozen=True)
 class GpuInfo:
-    """One GPU at one instant. Readings a GPU does not support (power on some boards) are None;
-    a GPU that failed its query (fallen off the bus, permission) keeps its row with `error`."""
+    """One GPU at one instant. Readings a GPU does not support or we may not read (power on
+    some boards, utilisation under MIG) are None; a GPU whose memory or identity cannot be read
+    (fallen off the bus) keeps its row with `error`. Its process list may be unknown
+    (`processes_error`): then `processes` holds only what could be read, and nobody can say
+    the GPU is empty."""
 
     index: int
     name: str = "?"
@@ -49,15 +63,29 @@ class GpuInfo:
     power_limit: float | None = None
     pci_bus_id: str = ""
     processes: tuple[GpuProcess, ...] = ()
+    processes_error: str | None = None
+    """Why the process list could not be read (no permission, no usable query in this
+    driver); None when it was read in full."""
+    mig: bool = False
+    """MIG mode is on: the board is split into MIG instances and cannot train as a whole."""
+    mig_pending: bool = False
+    """The MIG mode the board switches to at its next reset (differs from `mig` only while a
+    change waits for a reset)."""
     error: str | None = None
 
     @classmethod
     def failed(cls, index: int, error: str, *, name: str = "?", uuid: str = "") -> GpuInfo:
-        return cls(index=index, name=name, uuid=uuid, error=error)
+        """A GPU that failed its query: nothing about it is known, its processes included."""
+        return cls(index=index, name=name, uuid=uuid, error=error,
+                   processes_error="the GPU failed its query")
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def processes_known(self) -> bool:
+        return self.processes_error is None
 
     @property
     def memory_free(self) -> int:
@@ -73,8 +101,11 @@ class GpuInfo:
         return self.name.removeprefix("NVIDIA ").removeprefix("Tesla ")
 
     def other_users(self, me: str) -> tuple[str, ...]:
-        """Owners of processes on this GPU that are not `me` ("?" for an unknown owner)."""
+        """Owners of processes on this GPU that are not `me` ("?" for an unknown owner, and for
+        a process list that could not be read: it may hold anyone's job)."""
         users = {p.user or "?" for p in self.processes if not p.is_mine(me)}
+        if not self.processes_known:
+            users.add("?")
         return tuple(sorted(users))
 
     def with_processes(self, processes: tuple[GpuProcess, ...]) -> GpuInfo:
@@ -106,6 +137,7 @@ class Inventory:
     def to_json(self) -> dict[str, object]:
         """The `vocseg-tui gpus --json` document (memory in MiB, the unit nvidia-smi shows)."""
         return {
+            "schema": JSON_SCHEMA,
             "cpu_only": self.cpu_only,
             "reason": self.cpu_only_reason or ("no GPUs" if not self.gpus else None),
             "driver": self.driver,
@@ -122,9 +154,11 @@ def _gpu_json(gpu: GpuInfo, me: str) -> dict[str, object]:
         "memory_free_mib": gpu.memory_free // MIB, "gpu_util": gpu.gpu_util,
         "memory_util": gpu.memory_util, "temperature_c": gpu.temperature,
         "power_w": gpu.power, "power_limit_w": gpu.power_limit, "error": gpu.error,
+        "mig": gpu.mig, "mig_pending": gpu.mig_pending,
+        "processes_known": gpu.processes_known, "processes_error": gpu.processes_error,
         "other_users": list(gpu.other_users(me)),
         "processes": [
-            {"pid": p.pid, "user": p.user, "command": p.command,
+            {"pid": p.pid, "user": p.user, "command": p.command, "kind": p.kind,
              "gpu_memory_mib": None if p.gpu_memory is None else p.gpu_memory // MIB}
             for p in gpu.processes
         ],

@@ -2,7 +2,11 @@
 
 `GpuMonitor.refresh()` is what the GPUs screen calls about once a second from a worker thread,
 so it stays cheap: NVML is opened once, static facts are cached by the backend, and owners are
-cached per pid (a pid's owner and command do not change while it lives). Without a driver it
+cached per pid (a pid's owner and command do not change while it lives). An owner once
+resolved is kept while its pid is on a GPU, even when a later look fails (NVML still lists a
+pid for a moment after it exits, when psutil no longer finds it: that must not turn our own
+GPU into "in use by ?"); an owner not resolved is asked again every OWNER_RETRY_S. A refresh
+in which some GPU's process list could not be read forgets no pid. Without a driver it
 returns a CPU-only inventory instead of failing, and tries NVML again now and then, in case
 the driver was being reloaded.
 """
@@ -14,13 +18,15 @@ import os
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
-import psutil
-
-from vocseg_tui.core.gpus.backend import GpuBackend, GpuQueryError, NvmlUnavailable, open_backend
+from vocseg_tui.core.gpus.backend import GpuBackend, open_backend
+from vocseg_tui.core.gpus.errors import GpuQueryError, NvmlUnavailable
 from vocseg_tui.core.gpus.model import GpuInfo, GpuProcess, Inventory
+from vocseg_tui.core.gpus.owners import Owner
 
 RETRY_AFTER_S = 30.0
+OWNER_RETRY_S = 10.0
 
 
 def current_user() -> str:
@@ -41,7 +47,12 @@ class GpuMonitor:
         self._backend: GpuBackend | None = None
         self._unavailable: NvmlUnavailable | None = None
         self._failed_at = 0.0
-        self._owners: dict[int, tuple[str | None, str | None]] = {}
+        self._owners: dict[int, Owner] = {}
+        """Resolved owners (user known) by pid."""
+        self._unresolved: dict[int, float] = {}
+        """Pids whose owner could not be seen, with when to ask again (monotonic)."""
+        self._seen_on: dict[int, frozenset[int]] = {}
+        """Per GPU index, the pids it holds as far as we know."""
         self._lock = threading.Lock()
         self.me = current_user()
 
@@ -94,36 +105,41 @@ class GpuMonitor:
             gpu = backend.read(index)
         except GpuQueryError as exc:
             return GpuInfo.failed(index, str(exc), name=exc.name, uuid=exc.uuid)
-        return gpu.with_processes(tuple(self._with_owner(p) for p in gpu.processes))
+        return gpu.with_processes(tuple(self._with_owner(backend, p) for p in gpu.processes))
 
-    def _with_owner(self, process: GpuProcess) -> GpuProcess:
+    def _with_owner(self, backend: GpuBackend, process: GpuProcess) -> GpuProcess:
         if process.user is not None and process.command is not None:
             return process
-        if process.pid not in self._owners:
-            self._owners[process.pid] = _lookup_owner(process.pid)
-        user, command = self._owners[process.pid]
-        return GpuProcess(process.pid, process.gpu_memory, process.user or user,
-                          process.command or command)
+        user, command = self._owner(backend, process.pid)
+        return replace(process, user=process.user or user, command=process.command or command)
+
+    def _owner(self, backend: GpuBackend, pid: int) -> Owner:
+        known = self._owners.get(pid)
+        if known is not None:
+            return known
+        if time.monotonic() < self._unresolved.get(pid, 0.0):
+            return None, None
+        user, command = backend.owner(pid)
+        if user is None:
+            self._unresolved[pid] = time.monotonic() + OWNER_RETRY_S
+        else:
+            self._owners[pid] = (user, command)
+            self._unresolved.pop(pid, None)
+        return user, command
 
     def _forget_gone_pids(self, gpus: tuple[GpuInfo, ...]) -> None:
-        alive = {p.pid for g in gpus for p in g.processes}
-        for pid in set(self._owners) - alive:
-            del self._owners[pid]
-
-
-def _lookup_owner(pid: int) -> tuple[str | None, str | None]:
-    """(user, command) of a pid, None for what we may not see (another PID namespace, hidepid)."""
-    try:
-        process = psutil.Process(pid)
-        with process.oneshot():
-            user: str | None = process.username()
-            try:
-                command = " ".join(process.cmdline()) or process.name()
-            except psutil.AccessDenied:
-                command = process.name()
-    except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-        return None, None
-    return user, command
+        """Keep owners of pids on a GPU now, and of those last seen on a GPU whose list could
+        not be read in full this time (they may well still be there)."""
+        seen_on = {}
+        for gpu in gpus:
+            pids = frozenset(p.pid for p in gpu.processes)
+            complete = gpu.ok and gpu.processes_known
+            seen_on[gpu.index] = pids if complete else pids | self._seen_on.get(gpu.index, frozenset())
+        self._seen_on = seen_on
+        alive = frozenset().union(*seen_on.values())
+        for cache in (self._owners, self._unresolved):
+            for pid in set(cache) - alive:
+                del cache[pid]
 
 
 def take_inventory() -> Inventory:

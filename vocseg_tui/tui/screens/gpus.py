@@ -5,6 +5,9 @@ calls block) and posts the snapshot back, so the UI thread only redraws. The tim
 while the screen is hidden. Confirming sets `app.device_choice`, which the Recipe screen's
 scaled LR and the launch follow.
 
+A MIG GPU cannot be selected (the notification says what to do instead), a GPU whose
+processes cannot be read can, with a warning, like a colleague's; neither is auto-picked.
+
 Where Slurm is installed and configured (a login node), a Slurm panel below shows the cluster's
 partitions, nodes and free GPUs and the user's queue, read every SLURM_REFRESH_S in its own
 thread worker; there the local "CPU only" notice shrinks to one line, since the GPUs that
@@ -34,6 +37,7 @@ from vocseg_tui.core.gpus import (
     Inventory,
     PickRules,
     auto_pick,
+    blocking_users,
     to_device_choice,
     toggle,
 )
@@ -265,8 +269,13 @@ class GPUsScreen(AreaScreen):
             self.notify(f"{error.message}\n{error.hint}", severity="error")
             return
         gpu = inventory.by_index(index)
-        others = gpu.other_users(inventory.me) if gpu else ()
-        if index in self.selected and others:
+        if gpu is None or index not in self.selected:
+            return
+        others = blocking_users(gpu, inventory.me)
+        if not gpu.processes_known:
+            self.notify(f"GPU {index}'s processes are unknown ({gpu.processes_error}): "
+                        "a colleague's job may be on it.", severity="warning")
+        elif others:
             self.notify(f"GPU {index} is in use by {', '.join(others)}: your job may run out of "
                         "memory or slow theirs.", severity="warning")
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import Static
 
-from vocseg_tui.core.gpus import GIB, GpuInfo, PickRules, blocker
+from vocseg_tui.core.gpus import GIB, GpuInfo, PickRules, blocker, blocking_users
 
 BLOCKS = " ▁▂▃▄▅▆▇█"
 EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -52,12 +52,18 @@ def util_cell(gpu: GpuInfo, width: int = 5) -> Text:
 
 
 def state_cell(gpu: GpuInfo, rules: PickRules, me: str) -> Text:
-    """One or two words: free, the other users, busy, or failed; "(you)" on your own GPUs."""
+    """One or two words: free, the other users, busy, MIG, processes unknown, or failed;
+    "(you)" on your own GPUs. A display server's processes name nobody (they block nothing);
+    the detail pane lists them."""
     why = blocker(gpu, rules, me)
     if not gpu.ok:
         return Text(f"failed: {gpu.error}", style="bold red")
-    others = gpu.other_users(me)
-    if others:
+    if gpu.mig:
+        return Text("MIG", style="bold magenta")
+    others = blocking_users(gpu, me)
+    if not gpu.processes_known:
+        text = Text("processes unknown", style="yellow")
+    elif others:
         text = Text(", ".join(others), style="red")
     elif why is None:
         text = Text("free", style="green")

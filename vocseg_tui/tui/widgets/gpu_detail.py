@@ -1,4 +1,8 @@
-"""The highlighted GPU up close: identity, the last minute as sparklines, its processes."""
+"""The highlighted GPU up close: identity, the last minute as sparklines, its processes.
+
+What the table's state column can only name is explained here: a MIG GPU (why it cannot
+train as a whole, what to do instead), a process list that could not be read, and which
+processes are a display server's (shown, but they block nothing)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,13 @@ from textual.containers import Horizontal, Vertical
 from textual.markup import escape
 from textual.widgets import DataTable, Sparkline, Static
 
-from vocseg_tui.core.gpus import MIB, GpuHistory, GpuInfo
+from vocseg_tui.core.gpus import MIB, GpuHistory, GpuInfo, GpuProcess, is_display_process
 from vocseg_tui.tui.widgets.gpu_cells import show_markup
 
 COMMAND_WIDTH = 160
+MIG_TEXT = ("[magenta]MIG mode[/magenta]: it cannot train as one GPU. Ask the admin to "
+            "turn MIG off, or run on a MIG instance's UUID (nvidia-smi -L) outside vocseg-tui.")
+"""One paragraph, wrapped to the pane: four lines at 80 columns, where the pane has six."""
 
 
 class GpuDetail(Horizontal):
@@ -32,7 +39,8 @@ class GpuDetail(Horizontal):
         table: DataTable[str] = self.query_one("#gpu-processes", DataTable)
         # Fixed widths: rows are added once and kept while unchanged, and auto widths measured
         # after the first paint would leave that paint's narrow cells cached.
-        for label, width in (("pid", 7), ("user", 10), ("GPU MiB", 7), ("command", COMMAND_WIDTH)):
+        # At 80 columns the list is ~34 wide: pid, user (with its "(display)" mark) and MiB fit.
+        for label, width in (("pid", 7), ("user", 14), ("MiB", 6), ("command", COMMAND_WIDTH)):
             table.add_column(label, width=width)
 
     def _show_processes(self, rows: list[tuple[str, str, str, str]], title: str) -> None:
@@ -54,11 +62,10 @@ class GpuDetail(Horizontal):
             return
         rows = []
         for proc in sorted(gpu.processes, key=lambda p: -(p.gpu_memory or 0)):
-            user = proc.user or "?"
-            rows.append((str(proc.pid), f"{user} (you)" if proc.is_mine(me) else user,
+            rows.append((str(proc.pid), _user(proc, me),
                          "?" if proc.gpu_memory is None else str(proc.gpu_memory // MIB),
-                         (proc.command or "?")[:COMMAND_WIDTH]))
-        self._show_processes(rows, f"GPU {gpu.index}: {len(gpu.processes)} process(es)")
+                         _command(proc)[:COMMAND_WIDTH]))
+        self._show_processes(rows, _title(gpu))
         if not gpu.ok:
             show_markup(facts, f"[b]GPU {gpu.index}[/b] {gpu.uuid}\n"
                                f"[red]{escape(gpu.error or '')}[/red]\n"
@@ -67,14 +74,44 @@ class GpuDetail(Horizontal):
             mem_util = "-" if gpu.memory_util is None else f"{gpu.memory_util}%"
             limit = f" / {gpu.power_limit:.0f} W" if gpu.power_limit else ""
             power = "-" if gpu.power is None else f"{gpu.power:.0f} W{limit}"
-            show_markup(facts, f"[b]{escape(gpu.name)}[/b]\n{gpu.uuid}\n"
-                               f"bus {gpu.pci_bus_id}  mem busy {mem_util}\npower {power}")
+            lines = [f"[b]{escape(gpu.name)}[/b]", gpu.uuid]
+            if gpu.mig:  # its process list is unknown too, as the process list's title says
+                lines.append(MIG_TEXT)
+            else:
+                if not gpu.processes_known:
+                    lines.append(f"[yellow]processes unknown[/yellow]: {escape(gpu.processes_error or '')}")
+                lines += [f"bus {gpu.pci_bus_id}  mem busy {mem_util}", f"power {power}"]
+                if gpu.mig_pending:
+                    lines.append("[magenta]MIG turns on at the next GPU reset[/magenta]")
+            show_markup(facts, "\n".join(lines))
         key = gpu.uuid or str(gpu.index)
         util, memory = history.util(key), history.memory(key)
         self.query_one("#gpu-util-spark", Sparkline).data = util
         self.query_one("#gpu-mem-spark", Sparkline).data = memory
         show_markup(self.query_one("#gpu-util-label", Static), _range("util", util))
         show_markup(self.query_one("#gpu-mem-label", Static), _range("memory", memory))
+
+
+def _title(gpu: GpuInfo) -> str:
+    if not gpu.ok:
+        return f"GPU {gpu.index}: failed"
+    if not gpu.processes_known:
+        return f"GPU {gpu.index}: processes unknown"
+    return f"GPU {gpu.index}: {len(gpu.processes)} process(es)"
+
+
+def _user(process: GpuProcess, me: str) -> str:
+    """The owner, marked "(you)", or "(display)" for a display server's (which blocks nothing)."""
+    user = process.user or "?"
+    if process.is_mine(me):
+        return f"{user} (you)"
+    return f"{user} (display)" if is_display_process(process) else user
+
+
+def _command(process: GpuProcess) -> str:
+    """The command, marked when it is graphics only (an X server, an OpenGL program)."""
+    command = process.command or "?"
+    return command if process.compute else f"graphics: {command}"
 
 
 def _range(what: str, values: list[float]) -> str:
