@@ -148,5 +148,5 @@ def _last_error(log: Path) -> str:
         lines = [line for line in text.splitlines() if line.strip()]
     except OSError:
         return "the evaluation ended without results"
-    errors = [line for line in lines if line.startswith("error:")]
+    errors = [line.removeprefix("error:").strip() for line in lines if line.startswith("error:")]
     return (errors or lines or ["the evaluation ended without results"])[-1][:300]

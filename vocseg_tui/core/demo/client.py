@@ -80,6 +80,11 @@ class DemoClient:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id while it runs (what `ps` and nvidia-smi show)."""
+        return self._process.pid if self.running and self._process is not None else None
+
     def use(self, placement: Placement) -> bool:
         """Stop a worker that runs on another device than `placement` (waits for a request in
         flight). The next demo starts one there. True when a worker was stopped."""
