@@ -84,6 +84,14 @@ class EvalLaunch:
     paths: EvalPaths
     placement: Placement
 
+    @property
+    def log(self) -> Path:
+        return self.paths.log
+
+    @property
+    def metrics(self) -> Path:
+        return self.paths.metrics
+
 
 def eval_command(run: Run, ckpt: Checkpoint, placement: Placement | None = None) -> list[str]:
     if run.config_dump is None:
