@@ -9,6 +9,9 @@ exit: what a user pays per image with the tutorial's command.
 Ours: the first demo (starting the worker, imports, model load, inference, overlay) and the
 second demo on the same checkpoint and image (the worker kept the model). Medians of N rounds,
 alternating, in this one run. Goal: warm demo <= 0.15x the stock cold run.
+Large photos: a photo at the pixel limit (8000 x 8000, uniform PNG) through the warm worker:
+its time and the worker's peak resident memory (VmHWM) against its size after the first demo;
+and how long refusing a 14000 x 14000 one takes (header only, before any process starts).
 Without --checkpoint it creates and trains the sample project in a temporary folder (~15-40 s).
 Prints one JSON object on its last line.
 """
@@ -68,6 +71,43 @@ def ours_run(checkpoint: Path, image: Path, outputs: Path) -> tuple[float, float
     return cold, warm
 
 
+def large_images(checkpoint: Path, tmp: Path) -> dict[str, float | str]:
+    from tests.images import uniform_png
+    from vocseg_tui.core.demo import DemoClient, DemoError, build_request, check_image
+
+    side = 8000
+    big = uniform_png(tmp / "wall.png", side, side, rgb=(120, 130, 90))
+    huge = uniform_png(tmp / "poster.png", 14000, 14000)
+    started = time.perf_counter()
+    try:
+        check_image(huge)
+    except DemoError:
+        refused_ms = (time.perf_counter() - started) * 1000
+    else:
+        raise RuntimeError("a 14000 x 14000 image was accepted")
+    client = DemoClient()
+    try:
+        client.run(build_request(checkpoint, None, tmp / "outputs"))
+        assert client.pid is not None
+        idle = _peak_rss(client.pid)
+        started = time.perf_counter()
+        result = client.run(build_request(checkpoint, big, tmp / "outputs"))
+        seconds = time.perf_counter() - started
+        peak = _peak_rss(client.pid)
+    finally:
+        client.close()
+    return {"large_image": f"{side}x{side} -> {result.image_size[0]}x{result.image_size[1]}",
+            "large_image_s": round(seconds, 3), "worker_after_first_demo_mib": round(idle / 2**20),
+            "worker_peak_large_image_mib": round(peak / 2**20), "huge_refusal_ms": round(refused_ms, 1)}
+
+
+def _peak_rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM")
+
+
 def trained_checkpoint(tmp: Path) -> Path:
     from tests.training import train_sample
     from vocseg_tui.core.project import Project
@@ -102,6 +142,7 @@ def main() -> None:
             ours_cold, ours_warm = ours_run(checkpoint, args.image, tmp / "outputs")
             cold.append(ours_cold)
             warm.append(ours_warm)
+        large = large_images(checkpoint, tmp)
     baseline = statistics.median(stock)
     result = {
         "baseline_s": round(baseline, 3),
@@ -112,10 +153,15 @@ def main() -> None:
         "goal_warm_ratio": 0.15,
         "rounds": args.rounds,
         "image": args.image.name,
+        **large,
     }
     print(f"stock image_demo-style process: {result['baseline_s']} s per image (cold)")
     print(f"ours, first demo: {result['ours_first_s']} s ({result['first_ratio']}x)")
     print(f"ours, warm demo:  {result['ours_warm_s']} s ({result['warm_ratio']}x; goal <= 0.15x)")
+    print(f"large photo {large['large_image']}: {large['large_image_s']} s, worker peak "
+          f"{large['worker_peak_large_image_mib']} MiB (after the first demo: "
+          f"{large['worker_after_first_demo_mib']} MiB); "
+          f"14000x14000 refused in {large['huge_refusal_ms']} ms")
     print(json.dumps(result))
 
 

@@ -1,7 +1,7 @@
 """Evaluate a checkpoint on the val split: mmseg's tools/test.py, command-line compatible.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir D] [--out DIR] [--metrics FILE]
-                         [--cfg-options K=V ...]
+                         [--device auto|cpu|cuda] [--cfg-options K=V ...]
 
 What differs from mmseg's own script, and why:
 - the checkpoint loads through vocseg_tui.workers.checkpoint_io's allow-list (on torch >= 2.6
@@ -12,6 +12,11 @@ What differs from mmseg's own script, and why:
   `<work-dir>/metrics.json`), atomically, so the Checkpoints screen can show a per-class table;
 - the default work dir is `<run>/eval/<checkpoint name>/`, so evaluation never adds a log folder
   to the run's own history.
+- `--device`: `cuda` runs on the first visible GPU (`cuda:0`; the caller pins the GPU it wants
+  with CUDA_VISIBLE_DEVICES, as vocseg-tui does) and is refused when CUDA is not available,
+  rather than quietly evaluating on CPU; `cpu` hides every GPU; `auto` (mmseg's behaviour)
+  takes `cuda:0` when CUDA is available, else CPU. The device and CUDA_VISIBLE_DEVICES it ran
+  with go into the log and the metrics file.
 `--out DIR` keeps mmseg's meaning: save the predicted label maps there.
 Exit status: 0 metrics written; 2 bad input (message on stderr); anything else a crash.
 """
@@ -34,6 +39,35 @@ from vocseg_tui.core.fsutil import write_text_atomic
 
 PER_CLASS: dict[str, Any] = {}
 """Filled by the metric below: mmseg's IoUMetric prints per-class values but returns only means."""
+DEVICES = ("auto", "cpu", "cuda")
+
+
+def hide_gpus_for_cpu(argv: list[str] | None) -> None:
+    """`--device cpu` hides every GPU before anything imports torch: CUDA reads
+    CUDA_VISIBLE_DEVICES once, at its first use, and mmengine picks its device at import."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--device", choices=DEVICES, default="auto")
+    known, _ = early.parse_known_args(argv)
+    if known.device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = ""
+
+
+def resolve_device(asked: str) -> str:
+    """The torch device this evaluation runs on; a GPU asked for but not there is bad input."""
+    import torch
+
+    from vocseg_tui.workers.inference import cuda_unavailable
+
+    if torch.cuda.is_available():
+        if asked == "cpu":  # only when torch was imported before hide_gpus_for_cpu could act
+            raise VocsegError("--device cpu, but CUDA was already initialised with a GPU visible",
+                              "start tools/test.py with CUDA_VISIBLE_DEVICES= to evaluate on CPU")
+        return "cuda:0"
+    if asked == "cuda":
+        raise VocsegError(cuda_unavailable(torch, "the evaluation"),
+                          "evaluate on CPU (--gpus cpu, or CPU in the GPUs area), or check the GPU "
+                          "with nvidia-smi and that torch is a CUDA build")
+    return "cpu"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,6 +79,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--work-dir", help="where logs go (default: <run>/eval/<checkpoint name>)")
     parser.add_argument("--out", help="save the predicted label maps to this folder (as mmseg's --out)")
     parser.add_argument("--metrics", help="metrics JSON file (default: <work-dir>/metrics.json)")
+    parser.add_argument("--device", choices=DEVICES, default="auto",
+                        help="cuda: cuda:0 or refuse; cpu: hide every GPU; auto: cuda:0 when available")
     parser.add_argument("--cfg-options", nargs="+", action=DictAction,
                         help="override config settings, key=value (mmengine syntax)")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
@@ -120,7 +156,9 @@ def load_strictly(runner: Any, checkpoint: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    hide_gpus_for_cpu(argv)
     args = parse_args(argv)
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
     checkpoint = Path(args.checkpoint).resolve()
     try:
         if not Path(args.config).is_file():
@@ -134,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
 
         from vocseg_tui.workers.checkpoint_io import install_allowlist
 
+        device = resolve_device(args.device)
+        print(f"evaluating on {device} (CUDA_VISIBLE_DEVICES={visible!r})", flush=True)
         mmseg.utils.register_all_modules(init_default_scope=False)
         install_allowlist()
         started = time.time()
@@ -149,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "checkpoint": str(checkpoint), "config": str(Path(args.config).resolve()), "split": "val",
         "images": PER_CLASS.get("images"), "seconds": round(time.time() - started, 2),
-        "finished_at": time.time(),
+        "finished_at": time.time(), "device": device, "visible_devices": visible,
         **{key: float(value) for key, value in (metrics or {}).items()},
         "classes": PER_CLASS.get("classes", []),
     }

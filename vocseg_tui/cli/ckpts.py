@@ -1,8 +1,10 @@
-"""`vocseg-tui ckpts [WORK_DIR]`: the runs, their checkpoints, mIoU, best/last and integrity."""
+"""`vocseg-tui ckpts [WORK_DIR]`: the runs, their checkpoints, mIoU, best/last and integrity;
+`vocseg-tui eval CHECKPOINT [--gpus ...]`: evaluate one on the val split, on the device chosen."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,29 @@ def register(commands: Any) -> None:
                         help="also check the CRC of every tensor (reads every file whole)")
     parser.add_argument("--json", action="store_true", help="print a JSON list")
     parser.set_defaults(handler=run)
+
+    evaluate = commands.add_parser(
+        "eval",
+        help="evaluate a checkpoint on the val split (detached), on the GPU or CPU chosen",
+        description=(
+            "Start tools/test.py on CHECKPOINT with its run's config dump, detached (it survives "
+            "logging out), writing <run>/eval/<checkpoint>/eval.log and metrics.json (per-class "
+            "IoU). It is one process: with several GPUs it uses the first. The GPU is pinned "
+            "(CUDA_VISIBLE_DEVICES) and is cuda:0 inside; cpu hides every GPU."
+        ),
+        epilog="Exit 0 when started (with --wait: when the metrics were written); 1 with --wait when "
+               "the evaluation failed (its error is printed); 2 for bad input (no such checkpoint or "
+               "GPU, a damaged checkpoint, one already being evaluated). --json prints an object: "
+               "schema, checkpoint, state, device, visible_devices, log, metrics_file, and the "
+               "metrics (mIoU, aAcc, mAcc, classes) once done.",
+    )
+    evaluate.add_argument("checkpoint", metavar="CHECKPOINT", help="a .pth file in a run folder")
+    evaluate.add_argument("--gpus", default="cpu",
+                          help="cpu, or GPU indices as `vocseg-tui gpus` shows them (the first is used; "
+                               "default: %(default)s)")
+    evaluate.add_argument("--wait", action="store_true", help="wait for the metrics and print them")
+    evaluate.add_argument("--json", action="store_true", help="print the result as a JSON object")
+    evaluate.set_defaults(handler=run_eval)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -70,3 +95,44 @@ def _print_run(run: Any) -> None:
         miou = f"{c.miou:.2f}" if c.miou is not None else "-"
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.mtime))
         print(f"  {c.name:<28} {step:>10} {miou:>7} {c.size / 2**20:>7.1f}M  {when:<16}  {marks}")
+
+
+def run_eval(args: argparse.Namespace) -> int:
+    from vocseg_tui.core.checkpoints import find_checkpoint
+    from vocseg_tui.core.checkpoints.evaluate import evaluation_status, project_root_of, start_evaluation
+    from vocseg_tui.core.placement import parse_gpus
+    from vocseg_tui.core.project import Project
+
+    run, ckpt = find_checkpoint(Path(args.checkpoint))
+    devices = parse_gpus(args.gpus)
+    fallback = Project.open(args.project).root if args.project else None
+    started = start_evaluation(run, ckpt, cwd=project_root_of(run, fallback), devices=devices)
+    where = started.placement.label()
+    if not args.json:
+        one = "; evaluation is one process, so it uses the first GPU" if started.placement.left_out else ""
+        print(f"evaluating {ckpt.name} on the val split on {where}{one}", file=sys.stderr)
+        print(f"  log: {started.paths.log}", file=sys.stderr)
+    status = evaluation_status(ckpt)
+    while args.wait and status.state == "running":
+        time.sleep(0.5)
+        status = evaluation_status(ckpt)
+    result = {"schema": 1, "checkpoint": str(ckpt.path), "state": status.state, "device": where,
+              "visible_devices": started.placement.visible_devices, "log": str(started.paths.log),
+              "metrics_file": str(started.paths.metrics)}
+    if status.state == "done":
+        result.update({key: status.metrics.get(key) for key in ("mIoU", "aAcc", "mAcc", "images", "classes")})
+    if status.state == "failed":
+        result["error"] = status.message
+    if args.json:
+        print_json(result)
+    elif status.state == "done":
+        m = status.metrics
+        print(f"{ckpt.name}: mIoU {m.get('mIoU', 0):.2f}  aAcc {m.get('aAcc', 0):.2f}  "
+              f"mAcc {m.get('mAcc', 0):.2f}  ({m.get('images', '?')} val images)")
+        print(f"  metrics: {started.paths.metrics}")
+    elif status.state == "failed":
+        print(f"evaluation failed: {status.message}", file=sys.stderr)
+    else:
+        print(f"started (detached): the metrics land in {started.paths.metrics}; the Checkpoints "
+              "screen (6) shows them, or start it with --wait next time")
+    return ExitCode.FAILED if status.state == "failed" else ExitCode.OK

@@ -3,7 +3,16 @@
     python -m vocseg_tui.workers.inference      (JSON lines: requests on stdin, replies on stdout)
 
 Request: {"id", "op": "demo", "config", "checkpoint", "image", "out", "device"}.
-Replies: {"id", "event": "progress", "stage"} lines, then one {"id", "event": "done", "ok", ...}.
+Replies: {"id", "event": "progress", "stage"} lines, then one {"id", "event": "done", "ok", ...};
+a done reply names the device it ran on and CUDA_VISIBLE_DEVICES as this process got it.
+
+Where it runs is fixed when it starts: the client pins one GPU (seen here as `cuda:0`) or hides
+every GPU, and starts a new worker for another device. A request for CUDA where none is visible
+is refused ("CUDA is not available ..."), never quietly run on CPU. Images are decoded at the
+demo's working size (core.demo.image: header-checked pixel limit, longest side shrunk), so a
+huge photo costs bounded memory. Swapping models drops the old one first, collects it and
+returns its cached CUDA blocks to the driver, so a second checkpoint does not stack on the
+first one's GPU memory.
 
 The model is built with mmseg's `init_model` from the run's own config dump and its weights are
 loaded through the allow-list (checkpoint_io), strictly: a checkpoint of another model (missing,
@@ -18,6 +27,7 @@ pointed at stderr, so prints and C-level output from torch/mmengine never corrup
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import sys
@@ -62,7 +72,7 @@ class Worker:
     def demo(self, request: dict[str, Any], progress: Any) -> dict[str, Any]:
         from vocseg_tui.core.demo.overlay import compose
 
-        image = read_image(Path(request["image"]))
+        image, source_size = read_image(Path(request["image"]))
         config, checkpoint = Path(request["config"]), Path(request["checkpoint"])
         device = str(request.get("device") or "cpu")
         timings: dict[str, float] = {}
@@ -70,7 +80,7 @@ class Worker:
         if not reused:
             progress("loading model")
             tick = time.perf_counter()
-            self.model, self.key = None, None  # free the old one first
+            self.release_model()  # before loading: two models need not fit at once
             self.model = load_model(config, checkpoint, device)
             self.key = model_key(config, checkpoint, device)
             timings["load_s"] = time.perf_counter() - tick
@@ -87,7 +97,19 @@ class Worker:
         timings["draw_s"] = time.perf_counter() - tick
         height, width = labels.shape
         return {"out": str(out), "legend": [e.to_json() for e in entries], "image_size": [width, height],
-                "legend_height": canvas.height - height, "reused_model": reused, "timings": timings}
+                "source_size": list(source_size), "legend_height": canvas.height - height,
+                "reused_model": reused, "timings": timings, "device": device,
+                "visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+
+    def release_model(self) -> None:
+        """Forget the loaded model and give its memory back: mmseg models hold reference
+        cycles, so dropping the name is not enough, and PyTorch's caching allocator keeps freed
+        CUDA blocks for this process until `empty_cache()`."""
+        self.model, self.key = None, None
+        gc.collect()
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.cuda.is_initialized():
+            torch.cuda.empty_cache()
 
 
 def model_key(config: Path, checkpoint: Path, device: str) -> _Key:
@@ -99,19 +121,12 @@ def model_key(config: Path, checkpoint: Path, device: str) -> _Key:
     return (str(config), c.st_mtime_ns, str(checkpoint), k.st_mtime_ns, k.st_size, device)
 
 
-def read_image(path: Path) -> Any:
-    """The photo as an RGB uint8 array, or a clear error (nothing else happens)."""
-    import numpy as np
-    from PIL import Image, UnidentifiedImageError
+def read_image(path: Path) -> tuple[Any, tuple[int, int]]:
+    """The photo as an RGB uint8 array at the demo's working size, and its size in the file;
+    or a clear error (an image over the pixel limit is refused from its header)."""
+    from vocseg_tui.core.demo.image import load_rgb
 
-    try:
-        with Image.open(path) as opened:
-            return np.asarray(opened.convert("RGB"))
-    except FileNotFoundError:
-        raise VocsegError(f"image {path} does not exist", "pick an existing .jpg or .png") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise VocsegError(f"{path.name} is not an image that can be read",
-                          "pick a .jpg or .png photo") from None
+    return load_rgb(path)
 
 
 def load_model(config: Path, checkpoint: Path, device: str) -> Any:
@@ -129,8 +144,8 @@ def load_model(config: Path, checkpoint: Path, device: str) -> Any:
 
     install_allowlist()
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise VocsegError("CUDA is not available to this torch build or no GPU is visible",
-                          "use --device cpu, or check CUDA_VISIBLE_DEVICES")
+        raise VocsegError(cuda_unavailable(torch), "run the demo on CPU (--device cpu, or CPU in the "
+                          "GPUs area), or check the GPU with nvidia-smi and that torch is a CUDA build")
     try:
         model = init_model(str(config), None, device=device)
     except VocsegError:
@@ -152,6 +167,14 @@ def load_model(config: Path, checkpoint: Path, device: str) -> Any:
     if isinstance(meta, dict) and "dataset_meta" in meta:
         model.dataset_meta = meta["dataset_meta"]
     return model
+
+
+def cuda_unavailable(torch: Any, where: str = "the inference worker") -> str:
+    """Why a GPU run cannot start in this process, with what it was given (also tools/test.py's)."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "a CPU-only build"
+    return (f"CUDA is not available in {where} (CUDA_VISIBLE_DEVICES={visible!r}, "
+            f"torch {torch.__version__}, {build})")
 
 
 def check_keys(expected: dict[str, Any], found: dict[str, Any], ckpt: str, config: str) -> None:

@@ -9,6 +9,11 @@ a log file in the state dir, so a crash can be explained without a pipe filling 
 `DemoClient.run` blocks until the result: the TUI calls it from a thread worker, the CLI
 directly. Requests are serialised by a lock; the worker exits when its stdin closes, so it
 never outlives the UI.
+
+The worker is started with the request's placement environment (one GPU pinned, or every GPU
+hidden for CPU), never with an inherited CUDA_VISIBLE_DEVICES. CUDA reads that variable once,
+so a request for another device stops the worker (freeing its GPU memory) and starts a new
+one; `use()` does the same as soon as the device choice changes.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from vocseg_tui.core.demo.request import DemoError, DemoRequest
+from vocseg_tui.core.placement import Placement
 from vocseg_tui.core.project import state_dir
 
 WORKER_MODULE = "vocseg_tui.workers.inference"
@@ -46,6 +52,16 @@ class DemoResult:
     reused_model: bool
     """True when the model was already loaded (a warm demo)."""
     timings: dict[str, float] = field(default_factory=dict)
+    source_size: tuple[int, int] = (0, 0)
+    """(width, height) of the file; larger than image_size when the demo shrank it."""
+    device: str = "cpu"
+    """The torch device the worker ran on (`cuda:0` is the one GPU pinned for it)."""
+    visible_devices: str | None = None
+    """CUDA_VISIBLE_DEVICES as the worker saw it ("" hides every GPU)."""
+
+    @property
+    def shrunk(self) -> bool:
+        return self.source_size != self.image_size and self.source_size != (0, 0)
 
 
 class DemoClient:
@@ -54,6 +70,8 @@ class DemoClient:
     def __init__(self, python: str = sys.executable) -> None:
         self._python = python
         self._process: subprocess.Popen[str] | None = None
+        self._environment: dict[str, str] | None = None
+        """The placement variables the running worker was started with."""
         self._lock = threading.Lock()
         self._next_id = 0
         self.log_path = state_dir() / "demo-worker.log"
@@ -62,12 +80,29 @@ class DemoClient:
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
 
-    def _start(self) -> subprocess.Popen[str]:
+    @property
+    def pid(self) -> int | None:
+        """The worker's process id while it runs (what `ps` and nvidia-smi show)."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    def use(self, placement: Placement) -> bool:
+        """Stop a worker that runs on another device than `placement` (waits for a request in
+        flight). The next demo starts one there. True when a worker was stopped."""
+        with self._lock:
+            if not self.running or self._environment == placement.environment():
+                return False
+            self._stop()
+            return True
+
+    def _start(self, placement: Placement) -> subprocess.Popen[str]:
+        wanted = placement.environment()
         if self._process is not None and self._process.poll() is None:
-            return self._process
-        # NVML numbering (the GPUs area) equals CUDA numbering only in PCI bus order
-        env = {**os.environ, "CUDA_DEVICE_ORDER": "PCI_BUS_ID", "PYTHONPATH": os.pathsep.join(
+            if self._environment == wanted:
+                return self._process
+            self._stop()  # CUDA_VISIBLE_DEVICES cannot change inside a running process
+        env = {**os.environ, **wanted, "PYTHONPATH": os.pathsep.join(
             p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
+        self._environment = wanted
         with open(self.log_path, "w", encoding="utf-8") as log:
             self._process = subprocess.Popen(
                 [self._python, "-m", WORKER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -78,7 +113,7 @@ class DemoClient:
     def run(self, request: DemoRequest, on_progress: Callable[[str], None] | None = None) -> DemoResult:
         """Run one demo; raises DemoError with the worker's message when it fails."""
         with self._lock:
-            process = self._start()
+            process = self._start(request.placement)
             self._next_id += 1
             message = {"id": self._next_id, "op": "demo", **request.to_json()}
             assert process.stdin is not None and process.stdout is not None
@@ -112,11 +147,13 @@ class DemoClient:
                 image_size=(int(reply["image_size"][0]), int(reply["image_size"][1])),
                 legend_height=int(reply["legend_height"]), seconds=float(reply["seconds"]),
                 reused_model=bool(reply["reused_model"]), timings=dict(reply.get("timings", {})),
+                source_size=_size(reply.get("source_size") or reply["image_size"]),
+                device=str(reply.get("device", "cpu")), visible_devices=reply.get("visible_devices"),
             )
 
     def _died(self) -> DemoError:
         code = self._process.wait(timeout=10) if self._process is not None else None
-        self._process = None
+        self._process, self._environment = None, None
         tail = ""
         try:
             lines = self.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
@@ -129,7 +166,10 @@ class DemoClient:
     def close(self, wait: float = 5.0) -> None:
         """Stop the worker: it exits when its stdin closes (after the request in hand); past
         `wait` seconds it is killed (it holds nothing that could be left half-written)."""
-        process, self._process = self._process, None
+        self._stop(wait)
+
+    def _stop(self, wait: float = 5.0) -> None:
+        process, self._process, self._environment = self._process, None, None
         if process is None:
             return
         if process.stdin is not None:
@@ -142,3 +182,7 @@ class DemoClient:
             process.wait(timeout=5)
         if process.stdout is not None:
             process.stdout.close()
+
+
+def _size(value: Any) -> tuple[int, int]:
+    return int(value[0]), int(value[1])

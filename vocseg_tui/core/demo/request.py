@@ -1,5 +1,6 @@
 """What a demo needs, checked before any process starts: checkpoint, its run's config dump,
-an image, the output path and the device.
+an image (readable, within the pixel limit), the output path and where it runs (a Placement:
+the worker's environment and its torch device, decided in core, never by a screen).
 
 The config is never chosen by the user: it is the dump mmengine wrote into the checkpoint's
 run folder, the exact model the weights belong to (the tutorial's hand-typed command often
@@ -8,24 +9,22 @@ names a different config, which loads with missing keys and draws noise).
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
 
 from vocseg_tui.core.checkpoints import CheckpointError, find_checkpoint
-from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.demo.errors import DemoError
+from vocseg_tui.core.demo.image import ImageRefused, header_size
+from vocseg_tui.core.placement import Placement
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 DEMO_IMAGE = ASSETS / "chelsea.jpg"
 """The photo shipped with the project (CC0, see vocseg_tui/assets/README.md)."""
-_DEVICE = re.compile(r"^(cpu|cuda(:\d+)?)$")
-
-
-class DemoError(VocsegError):
-    """The demo could not run: bad image, bad checkpoint, no config dump, worker failure."""
+__all__ = ["DEMO_IMAGE", "DemoError", "DemoRequest", "ImageRefused", "build_request", "check_image",
+           "output_name"]
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,12 @@ class DemoRequest:
     checkpoint: Path
     image: Path
     out: Path
-    device: str = "cpu"
+    placement: Placement = field(default_factory=Placement.cpu)
+    """Where the worker runs: the client starts it with `placement.environment()`."""
+
+    @property
+    def device(self) -> str:
+        return self.placement.device
 
     def to_json(self) -> dict[str, Any]:
         return {"config": str(self.config), "checkpoint": str(self.checkpoint), "image": str(self.image),
@@ -48,17 +52,13 @@ def output_name(run: str, checkpoint: Path, image: Path) -> str:
     return f"{run}_{checkpoint.stem}_{image.stem}.png"
 
 
-def check_device(device: str) -> str:
-    if not _DEVICE.match(device):
-        raise DemoError(f"unknown device {device!r}", "use cpu, cuda or cuda:N")
-    return device
-
-
 def check_image(image: Path) -> Path:
-    """The image exists and Pillow recognises it (the worker decodes it fully)."""
+    """The image exists, is within the pixel limit (from its header) and Pillow recognises it
+    (the worker decodes it, shrunk to the demo's working size)."""
     image = image.expanduser()
     if not image.is_file():
         raise DemoError(f"image {image} does not exist", "pick an existing .jpg or .png")
+    header_size(image)
     try:
         with Image.open(image) as opened:
             opened.verify()
@@ -69,7 +69,7 @@ def check_image(image: Path) -> Path:
 
 
 def build_request(checkpoint: Path, image: Path | None, outputs_dir: Path, *,
-                  out: Path | None = None, device: str = "cpu") -> DemoRequest:
+                  out: Path | None = None, placement: Placement | None = None) -> DemoRequest:
     """Validate the inputs and name the output; raises DemoError/CheckpointError (nothing written)."""
     run, ckpt = find_checkpoint(checkpoint)
     if not ckpt.ok:
@@ -84,4 +84,4 @@ def build_request(checkpoint: Path, image: Path | None, outputs_dir: Path, *,
     if target.suffix.lower() != ".png":
         raise DemoError(f"output {target} must be a .png file", "name the output FILE.png")
     return DemoRequest(run.config_dump.resolve(), ckpt.path.resolve(), picture,
-                       target.expanduser().absolute(), check_device(device))
+                       target.expanduser().absolute(), placement or Placement.cpu())

@@ -153,13 +153,16 @@ class CheckpointsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="ckpt-eval", exit_on_error=False)
     def _evaluate(self, run: Run, ckpt: Checkpoint) -> None:
         try:
-            paths = start_evaluation(run, ckpt, cwd=project_root_of(run, self.app.project.root))  # type: ignore[attr-defined]
+            started = start_evaluation(run, ckpt, cwd=project_root_of(run, self.app.project.root),  # type: ignore[attr-defined]
+                                       devices=self.app.device_choice)  # type: ignore[attr-defined]
         except VocsegError as error:
             self.app.call_from_thread(self._error, error)
             return
+        where = started.placement.label()
+        one = " (evaluation is one process: it uses the first GPU)" if started.placement.left_out else ""
         self.app.call_from_thread(
-            self.notify, f"Evaluating {ckpt.name} on the val split (log: {paths.log}); "
-            "it keeps running if you quit.")
+            self.notify, f"Evaluating {ckpt.name} on the val split on {where}{one} "
+            f"(log: {started.paths.log}); it keeps running if you quit.")
         self.app.call_from_thread(self.action_refresh)
 
     def action_resume(self) -> None:

@@ -4,6 +4,10 @@ Inference runs in the long-lived worker process (core.demo.DemoClient), driven f
 worker, so the UI never waits: the first demo loads the model (seconds), later ones on the same
 checkpoint reuse it (the forward pass only). The overlay is shown with textual-image and saved
 under the project's outputs/ folder; the legend lists the classes found.
+
+Where it runs is the core's decision (core.placement.one_process of the app's device choice:
+its first GPU pinned, or CPU); when the choice changes, the worker on the old device is
+stopped at once (its GPU memory freed) and the next demo starts one on the new device.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -20,6 +25,7 @@ from textual.widgets import LoadingIndicator, Static
 
 from vocseg_tui.core.demo import DEMO_IMAGE, DemoClient, DemoResult, build_request
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.placement import Placement, one_process
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.demo_legend import DemoLegend
 
@@ -62,6 +68,7 @@ class DemoScreen(AreaScreen):
         self.query_one("#demo-spinner").display = False
         if self.checkpoint is None:
             self._find_default()
+        self.watch(self.app, "device_choice", lambda _: self._device_changed(), init=False)
         self._show_source()
 
     def on_unmount(self) -> None:
@@ -89,6 +96,20 @@ class DemoScreen(AreaScreen):
     def on_screen_resume(self) -> None:
         self._show_source()  # the device may have changed in the GPUs area
 
+    def placement(self) -> Placement:
+        return one_process(self.app.device_choice)  # type: ignore[attr-defined]
+
+    def _device_changed(self) -> None:
+        self._show_source()
+        if self.client is not None and self.client.running:
+            self._retire_worker(self.placement())
+
+    @work(thread=True, exclusive=True, group="demo-device", exit_on_error=False)
+    def _retire_worker(self, placement: Placement) -> None:
+        if self.client is not None and self.client.use(placement):
+            self.app.call_from_thread(
+                self.notify, f"Demo worker stopped: the next demo starts one on {placement.label()}.")
+
     def watch_busy(self, busy: bool) -> None:
         if self.is_mounted:
             self.query_one("#demo-spinner").display = busy
@@ -101,7 +122,7 @@ class DemoScreen(AreaScreen):
         self.query_one("#demo-source", Static).update(
             f"[b]Checkpoint[/b] {ckpt}   [b]Image[/b] {self.image.name}"
             f"{' (demo photo, CC0)' if self.image == DEMO_IMAGE else ''}   "
-            f"[b]Device[/b] {self.app.device_choice.label()}")  # type: ignore[attr-defined]
+            f"[b]Device[/b] {self.placement().label()}")
 
     def start(self, checkpoint: Path, image: Path | None = None) -> None:
         """Run the demo for `checkpoint` (called by the Checkpoints screen's demo key)."""
@@ -122,10 +143,8 @@ class DemoScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def _run(self, checkpoint: Path, image: Path) -> None:
         try:
-            choice = self.app.device_choice  # type: ignore[attr-defined]
-            device = "cpu" if choice.is_cpu else f"cuda:{choice.indices[0]}"  # the GPUs area's pick
             request = build_request(checkpoint, image, self.app.project.outputs_dir,  # type: ignore[attr-defined]
-                                    device=device)
+                                    placement=self.placement())
             if self.client is None:
                 self.client = DemoClient()
             result = self.client.run(request, lambda stage: self.app.call_from_thread(self._stage, stage))
@@ -141,7 +160,7 @@ class DemoScreen(AreaScreen):
 
     def _failed(self, error: VocsegError) -> None:
         self.busy = False
-        self.query_one("#demo-stage", Static).update(f"[red]{error.message}[/red]")
+        self.query_one("#demo-stage", Static).update(f"[red]{escape(error.message)}[/red]")
         self.notify(f"{error.message}\n{error.hint}", title="Demo failed", severity="error", timeout=8)
 
     def _show(self, result: DemoResult) -> None:
@@ -150,7 +169,12 @@ class DemoScreen(AreaScreen):
         self.busy = False
         self.result = result
         warm = "model reused" if result.reused_model else "model loaded"
-        self.query_one("#demo-stage", Static).update(f"done in {result.seconds:.2f} s ({warm})")
+        where = ("CPU" if result.device == "cpu"
+                 else f"{result.device}, CUDA_VISIBLE_DEVICES={result.visible_devices}")
+        shrunk = (f"; shrunk from {result.source_size[0]}x{result.source_size[1]} to "
+                  f"{result.image_size[0]}x{result.image_size[1]}" if result.shrunk else "")
+        self.query_one("#demo-stage", Static).update(
+            escape(f"done in {result.seconds:.2f} s on {where} ({warm}{shrunk})"))
         self.query_one("#demo-legend", DemoLegend).show(result.legend)
         self.query_one("#demo-output", Static).update(f"[b]Saved[/b]\n{result.out}")
         view = self.query_one("#demo-view", Vertical)

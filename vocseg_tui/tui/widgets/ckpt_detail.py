@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -25,14 +26,16 @@ def describe(run: Run, ckpt: Checkpoint) -> str:
 
 
 def evaluation_line(status: EvalStatus) -> str:
+    where = f" on {escape(status.device)}" if status.device else ""
     if status.state == "running":
-        return "evaluation: [yellow]running on the val split…[/yellow]"
+        return f"evaluation: [yellow]running on the val split{where}…[/yellow]"
     if status.state == "failed":
-        return f"evaluation: [red]failed[/red] {status.message}"
+        return f"evaluation{where}: [red]failed[/red] {escape(status.message)}"
     if status.state == "done":
         m = status.metrics
-        return (f"evaluation (val, {m.get('images', '?')} images): mIoU [b]{m.get('mIoU', 0):.2f}[/b]  "
-                f"aAcc {m.get('aAcc', 0):.2f}  mAcc {m.get('mAcc', 0):.2f}")
+        return (f"evaluation (val, {m.get('images', '?')} images{where}): "
+                f"mIoU [b]{m.get('mIoU', 0):.2f}[/b]  aAcc {m.get('aAcc', 0):.2f}  "
+                f"mAcc {m.get('mAcc', 0):.2f}")
     return "evaluation: none yet (e)"
 
 
