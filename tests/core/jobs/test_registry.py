@@ -144,3 +144,47 @@ def test_a_read_only_registry_reads_but_refuses_writes_with_the_fix(tmp_path: Pa
     assert "read-only" in caught.value.message and str(path) in caught.value.message
     assert "chmod u+w" in caught.value.hint and "VOCSEG_STATE_DIR" in caught.value.hint
     assert registry.get(job_id).state is JobState.QUEUED  # nothing half-written
+
+
+FILL_THE_DISK = textwrap.dedent("""
+    try:
+        with open("filler", "wb") as handle:
+            while True:
+                handle.write(b"x" * 4096)
+                handle.flush()
+    except OSError:
+        pass
+    raise SystemExit(3)
+""")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB file system (tmpfs), so a full disk is a real ENOSPC."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.mark.slow
+def test_a_full_disk_in_the_work_dir_does_not_lose_the_exit_code(tiny_disk: Path) -> None:
+    """The training fills the work dir's disk and exits 3; the real supervisor then cannot write
+    its exit-code file (ENOSPC) but still records the exit code, and does not crash."""
+    from tests.core.jobs.helpers import wait_for
+    from vocseg_tui.core.jobs.backend import BACKENDS
+
+    registry = Registry()  # in the state dir, on another disk
+    job = registry.add(name="full", config="c.py", work_dir=str(tiny_disk / "wd"), cwd=str(tiny_disk),
+                       command=[sys.executable, "-c", FILL_THE_DISK])
+    BACKENDS["local"](registry).submit(job)
+    ended = wait_for(job.id, {"failed", "succeeded", "stopped", "lost"}, timeout=60)
+    assert ended.state is JobState.FAILED and ended.exit_code == 3
+    assert "supervisor error" not in ended.failure
+    assert not ended.paths.exit_code.exists()  # the disk really was full
+    assert (tiny_disk / "filler").stat().st_size > 32 * 1024
