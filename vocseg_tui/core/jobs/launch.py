@@ -70,9 +70,10 @@ def _validate_config(config: Path, request: LaunchRequest, processes: int) -> No
     except ImportError:
         return
     cpu = request.devices.is_cpu
-    if request.backend == "slurm":  # one task per GPU on each node, or CPU tasks
-        per_node = int(request.slurm.get("gpus_per_node") or 0)
-        processes, cpu = max(1, per_node) * int(request.slurm.get("nodes") or 1), per_node == 0
+    if request.backend == "slurm":  # one task per GPU on each node, else --nproc CPU tasks per node
+        gpus_per_node = int(request.slurm.get("gpus_per_node") or 0)
+        processes = (gpus_per_node or processes) * int(request.slurm.get("nodes") or 1)
+        cpu = gpus_per_node == 0
     try:
         resolved = resolve_config(config, cwd=request.cwd, cfg_options=request.cfg_options)
     except VocsegError as error:
