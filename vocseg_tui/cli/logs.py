@@ -12,6 +12,8 @@ from vocseg_tui.cli.output import ExitCode
 
 ORDER = 50
 POLL_S = 0.5
+JOB_CHECK_S = 2.0
+"""How often `-f` asks whether the job ended (for a Slurm job that is a squeue call)."""
 SUPERVISOR_GRACE_S = 10.0
 
 
@@ -123,6 +125,7 @@ class JobEnd:
         self.feed = feed
         self.done = False
         self._seen_end: float | None = None
+        self._checked = float("-inf")
 
     def check(self) -> bool:
         """True once the job is over; then `done` is set (read once more, then stop)."""
@@ -134,10 +137,13 @@ class JobEnd:
 
         if self.done or self.feed.target.job_id is None:
             return self.done
+        now = time.monotonic()
+        if now - self._checked < JOB_CHECK_S:
+            return False
+        self._checked = now
         job = get_job(Registry(), self.feed.target.job_id)
         if job.state.is_active:
             return False
-        now = time.monotonic()
         self._seen_end = self._seen_end or now
         if is_alive(job.supervisor_pid, job.supervisor_started) and now - self._seen_end < SUPERVISOR_GRACE_S:
             return False
