@@ -89,6 +89,10 @@ def test_a_weights_download_that_cannot_happen_refuses_with_the_fix(
     cfg = resolve(config_loader, tmp_path, text, f"model.pretrained={online}")
     found = rules(launch_check(cfg, base=tmp_path, processes=1, cpu=True))
     assert "weights-offline" not in found and found["weights-download"].severity == "info"
+    monkeypatch.setenv("VOCSEG_OFFLINE", "1")  # said to be offline: not even tried
+    assert not reachable(online)
+    assert "weights-offline" in rules(launch_check(cfg, base=tmp_path, processes=1, cpu=True))
+    monkeypatch.delenv("VOCSEG_OFFLINE")
     # Copied into the cache as the fix says: nothing to download, nothing to report.
     cache.parent.mkdir(parents=True)
     cache.write_bytes(b"weights")
