@@ -73,8 +73,7 @@ RULES: tuple[_Rule, ...] = (
           "`vocseg-tui check CONFIG` lists what is missing; write a complete config with "
           "`vocseg-tui recipe --write configs/NAME.py` (or the Recipe area) and launch that"),
     _rule("weights_download",
-          r"urlopen error|URLError|Temporary failure in name resolution|Name or service not known|"
-          r"HTTP Error \d+",
+          r"urlopen error|URLError|urllib\.error\.HTTPError",
           "the pretrained weights could not be downloaded{detail}",
           "this machine cannot fetch them: download {url} where there is internet and copy it to "
           "{path}, or point model.pretrained (or the backbone's init_cfg) at a local .pth file; "
