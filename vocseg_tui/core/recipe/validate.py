@@ -64,6 +64,8 @@ Rule = Callable[[Context], Iterator[Finding]]
 
 REQUIRED_KEYS = ("model", "train_dataloader", "train_cfg", "optim_wrapper")
 """What mmengine's Runner needs to train at all; without one the run dies at once."""
+OFFICIAL_LR = 0.01
+"""SGD's LR in the official UPerNet VOC-aug recipe, at total batch OFFICIAL_BATCH."""
 ABSURD_LR = 1.0
 """An SGD learning rate at or above this diverges within iterations (the official one is 0.01)."""
 
@@ -338,12 +340,13 @@ def sanity_findings(total_batch: int, lr: float, dataset_size: int | None) -> li
             f"lower the batch to at most {dataset_size} images in total, or check the dataset size",
             "train_dataloader.batch_size"))
     if lr >= ABSURD_LR:
-        official = 0.01 * total_batch / OFFICIAL_BATCH
+        official = OFFICIAL_LR * total_batch / OFFICIAL_BATCH
         found.append(Finding(
             "lr-absurd", "warning", f"lr {lr:g} is absurd for SGD",
             "an SGD learning rate of 1 or more diverges within a few iterations (loss NaN); the "
-            f"official recipe uses 0.01 at batch {OFFICIAL_BATCH}",
-            f"optim_wrapper = dict(optimizer=dict(lr={official:g}))  (0.01 scaled to batch {total_batch})",
+            f"official recipe uses {OFFICIAL_LR:g} at batch {OFFICIAL_BATCH}",
+            f"optim_wrapper = dict(optimizer=dict(lr={official:g}))  ({OFFICIAL_LR:g} scaled to batch "
+            f"{total_batch})",
             "optim_wrapper.optimizer.lr"))
     return found
 
@@ -357,8 +360,7 @@ def _scaling(ctx: Context) -> Iterator[Finding]:
         yield from sanity_findings(total, lr, _int(size))
         mismatch = list(_device_count(ctx, batch, lr))
         yield from mismatch
-        stored = ctx.get(RECIPE_VARIABLE) or {}
-        base_lr, base_batch = stored.get("base_lr", 0.01), stored.get("base_batch", OFFICIAL_BATCH)
+        base_lr, base_batch = _base_lr(ctx) or (OFFICIAL_LR, OFFICIAL_BATCH)
         expected = base_lr * total / base_batch
         if not mismatch and not 0.5 <= lr / expected <= 2:
             yield Finding("lr-not-scaled", "warning", f"lr {lr:g} is far from the linear scaling rule",
