@@ -28,6 +28,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the vocseg_tui p
 from vocseg_tui.core.checkpoints.integrity import check_integrity
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
+
+# mmengine and mmcv import pkg_resources, whose deprecation warning opened every log four times.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
+
 
 PER_CLASS: dict[str, Any] = {}
 """Filled by the metric below: mmseg's IoUMetric prints per-class values but returns only means."""

@@ -9,6 +9,9 @@ What differs from mmseg's own script, and why:
 - `--resume` takes an optional checkpoint; without one it resumes from the last *intact*
   checkpoint found in the work dir, not only the `last_checkpoint` marker (which a crash can
   leave behind, making mmengine silently start from scratch);
+- `--cfg-options train_cfg.max_epochs=N` also moves the end of the LR schedule to N (it ended
+  where the config's run ended), and says so in the log: mmengine would leave a PolyLR ending at
+  the config's own epoch count;
 - "stop after this epoch": when the file named by $VOCSEG_STOP_FILE exists, or SIGUSR1 arrived
   (single process), the run saves a checkpoint at the end of the epoch, makes sure
   `last_checkpoint` names it, validates as usual and exits with status 85 (0 under torchrun,
@@ -23,6 +26,7 @@ import os
 import signal
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +36,11 @@ from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
 from vocseg_tui.core.jobs.resume_point import last_good_checkpoint
 from vocseg_tui.core.jobs.states import STOPPED_EXIT
+from vocseg_tui.core.recipe.schedule import carry_max_epochs, options_keys
+
+# mmengine and mmcv import pkg_resources, whose deprecation warning opened every job log four
+# times; it says nothing about the run. Filtered before mmengine is imported (in the functions below).
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -113,7 +122,10 @@ def build_config(args: argparse.Namespace) -> Any:
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     if args.cfg_options is not None:
+        old_epochs = (cfg.get("train_cfg") or {}).get("max_epochs")
         cfg.merge_from_dict(args.cfg_options)
+        for message in carry_max_epochs(cfg, old_epochs, options_keys(args.cfg_options)):
+            print_log(message, logger="current", level=logging.INFO)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get("work_dir", None) is None:

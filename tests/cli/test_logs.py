@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +17,7 @@ import pytest
 
 from vocseg_tui.cli import main
 from vocseg_tui.core.jobs import JobState, Registry
+from vocseg_tui.core.jobs.procs import start_time
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
@@ -66,23 +69,99 @@ def test_unknown_targets_exit_2_with_a_hint(target: str, capsys: pytest.CaptureF
     assert err.startswith("error: ") and "hint: " in err
 
 
+class Output:
+    """A child's stdout read line by line in a thread, so a test waits on lines, not on time."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.seen: list[str] = []
+        assert proc.stdout is not None
+        stream = proc.stdout
+        threading.Thread(target=lambda: [self.lines.put(line.rstrip("\n")) for line in stream],
+                         daemon=True).start()
+
+    def wait_for(self, text: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while text not in self.seen:
+            self.seen.append(self.lines.get(timeout=max(0.01, deadline - time.monotonic())))
+
+
+def follow(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "vocseg_tui", "logs", *args, "-f"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
 @pytest.mark.slow
 def test_follow_prints_new_lines_and_ctrl_c_exits_130(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
     log.write_text("first\n")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vocseg_tui", "logs", str(log), "-f"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os.environ.copy(),
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    proc = follow(str(log))
     try:
-        time.sleep(1.5)
+        out = Output(proc)
+        out.wait_for("first")
         with log.open("a") as f:
             f.write("second\n")
-        time.sleep(1.2)
+        out.wait_for("second")
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=10)
+        _, err = proc.communicate(timeout=10)
     finally:
         proc.kill()
     assert proc.returncode == 130
-    assert out.splitlines() == ["first", "second"]
+    assert out.seen == ["first", "second"]
     assert "Traceback" not in err
+
+
+@pytest.mark.slow
+def test_follow_of_a_job_exits_once_the_job_has_ended(tmp_path: Path) -> None:
+    """The job's supervisor is a real process; the job ends, its last lines still print."""
+    supervisor = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"],
+                                  stdin=subprocess.PIPE, text=True)
+    registry = Registry()
+    job = registry.add(name="f", config="c.py", work_dir=str(tmp_path / "wd"), cwd=str(tmp_path),
+                       state=JobState.RUNNING, supervisor_pid=supervisor.pid,
+                       supervisor_started=start_time(supervisor.pid))
+    job.log_path.parent.mkdir(parents=True)
+    job.log_path.write_text("epoch 1\n")
+    proc = follow(str(job.id))
+    try:
+        out = Output(proc)
+        out.wait_for("epoch 1")
+        with job.log_path.open("a") as f:
+            f.write("epoch 2\nTraceback (most recent call last):\nRuntimeError: boom\n")
+        registry.update(job.id, state=JobState.FAILED, exit_code=1)
+        assert supervisor.stdin is not None
+        supervisor.stdin.close()  # the supervisor writes its end, then exits
+        supervisor.wait(timeout=10)
+        assert proc.wait(timeout=30) == 0
+        out.wait_for("RuntimeError: boom")
+    finally:
+        proc.kill()
+        supervisor.kill()
+    assert out.seen == ["epoch 1", "epoch 2", "Traceback (most recent call last):", "RuntimeError: boom"]
+
+
+HOSTILE = ("ok line\n"
+           "path \x1b]52;c;cHduZWQ=\x07 copied\n"  # OSC 52: set the clipboard
+           "\x1b]0;owned title\x1b\\ title\n"       # OSC 0: the window title, ST-terminated
+           "c1 \u009d0;x\u009c csi \u009b2J done\n"   # the same through C1 controls
+           "tab\tstays\n")
+
+
+def test_control_sequences_are_escaped_unless_raw(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    log = tmp_path / "hostile.log"
+    log.write_text(HOSTILE, encoding="utf-8")
+    assert main(["logs", str(log)]) == 0
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\x1b\x07\u009b\u009c\u009d")
+    assert out.splitlines() == ["ok line", "path ?]52;c;cHduZWQ=? copied", "?]0;owned title?\\ title",
+                                "c1 ?0;x? csi ?2J done", "tab\tstays"]
+    assert main(["logs", str(log), "--raw"]) == 0
+    assert capsys.readouterr().out == HOSTILE
+
+
+def test_errors_quoting_a_hostile_name_are_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["logs", "/no/such/\x1b]0;title\x07"]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\x07" not in err and "?]0;title?" in err

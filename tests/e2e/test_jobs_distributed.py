@@ -11,8 +11,10 @@ from vocseg_tui.core.project import Project
 @pytest.mark.slow
 def test_two_rank_gloo_run_through_torchrun(sample_project: Project) -> None:
     project = ready(sample_project)
-    # 26 images over 2 ranks x 2 leave a last batch of 1, which BatchNorm cannot train on.
-    job_id = launch(project, "--nproc", "2", *ONE_EPOCH, "train_dataloader.drop_last=True")
+    # 26 images over 2 ranks x 2 leave a last batch of 1, which BatchNorm cannot train on; the
+    # config's LR is for 1 process x 2, so the launch check wants it scaled to batch 4.
+    job_id = launch(project, "--nproc", "2", *ONE_EPOCH, "train_dataloader.drop_last=True",
+                    "optim_wrapper.optimizer.lr=0.1")
     job = wait_for(job_id, {"succeeded", "failed", "stopped", "lost"}, timeout=150)
     assert job.state.value == "succeeded", job.failure
     assert job.command[1:3] == ["-m", "torch.distributed.run"]

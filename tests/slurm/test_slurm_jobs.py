@@ -188,7 +188,8 @@ def test_two_srun_tasks_train_with_gloo_through_mmengines_slurm_launcher(
         slurm: Cluster, sample_project: Project) -> None:
     project = ready(sample_project)
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--nproc", "2", "--json",
-               *ONE_EPOCH, "train_dataloader.drop_last=True", cwd=project.root)  # no 1-image batch for BN
+               *ONE_EPOCH, "train_dataloader.drop_last=True",  # no 1-image batch for BN
+               "optim_wrapper.optimizer.lr=0.1", cwd=project.root)  # the LR scaled to 2 tasks x 2
     job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
     assert job.state.value == "succeeded", seen
     script = Path(job.options["batch_script"]).read_text()

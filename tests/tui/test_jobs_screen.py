@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from tests.training import convert_like_voc_aug
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
 from vocseg_tui.core.project import Project
@@ -85,6 +86,7 @@ async def test_stop_of_an_ended_job_says_why_not(sample_project: Project) -> Non
 @pytest.mark.slow
 async def test_launch_dialog_starts_a_detached_job_that_appears_in_the_table(
         sample_project: Project) -> None:
+    convert_like_voc_aug(sample_project)  # the launch check refuses a sample whose data is unprepared
     app = make_app(sample_project, start="jobs")
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()

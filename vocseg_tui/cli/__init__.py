@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from vocseg_tui import __version__
-from vocseg_tui.cli.output import ExitCode, print_error
+from vocseg_tui.cli.output import ExitCode, print_error, reader_left
 from vocseg_tui.core.errors import VocsegError
 
 
@@ -72,10 +72,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             from vocseg_tui.cli.tui import open_app
 
             return open_app(args)
-        return int(args.handler(args))
+        code = int(args.handler(args))
+        sys.stdout.flush()  # inside the try: a reader that left shows here, not at exit
+        return code
     except VocsegError as error:
         print_error(error)
         return ExitCode.BAD_INPUT
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `vocseg-tui jobs | head -3`: the reader left, which is no error
+        reader_left()
+        return ExitCode.OK

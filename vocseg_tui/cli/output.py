@@ -25,10 +25,28 @@ class ExitCode(enum.IntEnum):
 
 
 def print_error(error: VocsegError) -> None:
-    """`error: ...` and `hint: ...` on stderr, the format scripts and users see everywhere."""
-    print(f"error: {error.message}", file=sys.stderr)
+    """`error: ...` and `hint: ...` on stderr, the format scripts and users see everywhere.
+
+    Both may quote a log line or a file name, so control characters are escaped: an error
+    message must not retitle the terminal or set its clipboard."""
+    from vocseg_tui.core.logs.controls import escape_controls
+
+    print(f"error: {escape_controls(error.message)}", file=sys.stderr)
     if error.hint:
-        print(f"hint: {error.hint}", file=sys.stderr)
+        print(f"hint: {escape_controls(error.hint)}", file=sys.stderr)
+
+
+def reader_left() -> None:
+    """stdout's reader went away (`vocseg-tui jobs | head -3`): stop writing, quietly.
+
+    stdout is pointed at /dev/null, so what is still buffered, and Python's own flush at exit,
+    go nowhere instead of raising BrokenPipeError again ("Exception ignored ...")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout already closed or not a real file: nothing to flush
+        pass
 
 
 def print_json(value: Any) -> None:
@@ -36,5 +54,4 @@ def print_json(value: Any) -> None:
     try:
         print(json.dumps(value, indent=None, sort_keys=True, default=str), flush=True)
     except BrokenPipeError:  # `vocseg-tui jobs --json | head`: the reader left, not an error
-        # Point stdout at /dev/null so Python's flush at exit does not raise again.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        reader_left()

@@ -1,7 +1,7 @@
 """Load any mmengine config in a child process and print it resolved, as one JSON object.
 
-`python -m vocseg_tui.workers.config_loader CONFIG [--build]`, or `--serve` to answer
-requests (one JSON line each) on stdin for as long as stdin stays open.
+`python -m vocseg_tui.workers.config_loader CONFIG [--build] [--cfg-options K=V ...]`, or
+`--serve` to answer requests (one JSON line each) on stdin for as long as stdin stays open.
 
 The UI and CLI never import mmengine; they run this and read stdout. With `--build` it also
 builds the model and the training dataloader on CPU and loads one batch (run it in the
@@ -47,10 +47,35 @@ def shipped_path(name: str) -> str:
     return os.path.join(next(iter(spec.submodule_search_locations)), ".mim", "configs", rel)
 
 
-def load(path: str) -> Any:
+def load(path: str, cfg_options: list[str] | None = None) -> Any:
+    """The config as tools/train.py will train it: `--cfg-options` merged (mmengine's own
+    K=V parsing), and a changed max_epochs carried into the LR schedule."""
     from mmengine.config import Config
 
-    return Config.fromfile(shipped_path(path) if "::" in path else path)
+    cfg = Config.fromfile(shipped_path(path) if "::" in path else path)
+    if cfg_options:
+        from vocseg_tui.core.recipe.schedule import carry_max_epochs
+
+        old_epochs = (cfg.get("train_cfg") or {}).get("max_epochs")
+        options = parse_cfg_options(cfg_options)
+        cfg.merge_from_dict(options)
+        carry_max_epochs(cfg, old_epochs, set(options))
+    return cfg
+
+
+def parse_cfg_options(items: list[str]) -> dict[str, Any]:
+    """`K=V` strings parsed exactly as tools/train.py's `--cfg-options` (mmengine's DictAction)."""
+    from mmengine.config import DictAction
+
+    parser = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    parser.add_argument("--cfg-options", nargs="+", action=DictAction)
+    for item in items:
+        if "=" not in item or item.startswith("-"):
+            raise ValueError(f"--cfg-options {item!r} is not KEY=VALUE")
+    try:
+        return dict(parser.parse_args(["--cfg-options", *items]).cfg_options)
+    except (SystemExit, argparse.ArgumentError) as exc:  # argparse's own complaint, never an exit
+        raise ValueError(f"--cfg-options {' '.join(items)!r} cannot be parsed") from exc
 
 
 def build(cfg: Any) -> dict[str, Any]:
@@ -77,10 +102,10 @@ def build(cfg: Any) -> dict[str, Any]:
     }
 
 
-def handle(config: str, do_build: bool) -> dict[str, Any]:
+def handle(config: str, do_build: bool, cfg_options: list[str] | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {"ok": True}
     try:
-        cfg = load(config)
+        cfg = load(config, cfg_options)
         result["config"] = _jsonable(cfg.to_dict())
         if do_build:
             result["build"] = build(cfg)
@@ -138,7 +163,8 @@ def serve() -> int:
         try:
             request = json.loads(line)
             os.chdir(request.get("cwd") or os.getcwd())
-            answer = handle(str(request["config"]), bool(request.get("build")))
+            answer = handle(str(request["config"]), bool(request.get("build")),
+                            [str(o) for o in request.get("cfg_options") or []])
         except Exception as exc:
             answer = {"ok": False, "error": _last_line(exc), "stage": "request"}
         sys.stdout.write(json.dumps(answer) + "\n")
@@ -151,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config", nargs="?")
     parser.add_argument("--build", action="store_true")
     parser.add_argument("--serve", action="store_true", help="answer requests on stdin")
+    parser.add_argument("--cfg-options", nargs="+", default=[], metavar="K=V",
+                        help="merged as tools/train.py merges them")
     args = parser.parse_args(argv)
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
     if args.serve:
@@ -158,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve()
     if not args.config:
         parser.error("CONFIG is required without --serve")
-    sys.stdout.write(json.dumps(handle(args.config, args.build)) + "\n")
+    sys.stdout.write(json.dumps(handle(args.config, args.build, args.cfg_options)) + "\n")
     return 0
 
 

@@ -181,14 +181,23 @@ class Supervisor:
             kind, failure = summarize(self.paths.log, exit_code)
         if getattr(self, "pump", None) is not None:
             self.pump.join(timeout=5)
-        if exit_code is not None:
-            write_text_atomic(self.paths.exit_code, f"{exit_code}\n")
+        # The registry first: it is the record everyone reads, and it needs no space in the work
+        # dir, whose disk may be the one that is full. The file and the log line come after,
+        # and a full disk (ENOSPC) there loses nothing.
         self.registry.update(self.job.id, state=state, exit_code=exit_code, signal=signal_number,
                              ended_at=time.time(), failure=failure, waiting_for="")
-        self.say(f"finished: {state.value}" + (f" (exit code {exit_code})" if exit_code is not None else "")
-                 + (f": {failure}" if failure else ""))
+        with contextlib.suppress(OSError):
+            if exit_code is not None:
+                try:
+                    write_text_atomic(self.paths.exit_code, f"{exit_code}\n")
+                except OSError as error:
+                    self.say(f"could not write {self.paths.exit_code} ({error.strerror or error}); "
+                             "the exit code is in the registry")
+            code = f" (exit code {exit_code})" if exit_code is not None else ""
+            self.say(f"finished: {state.value}{code}" + (f": {failure}" if failure else ""))
         if state is JobState.FAILED:
-            self.maybe_retry(kind, signal_number)
+            with contextlib.suppress(OSError):  # what it says goes to the log, on that same disk
+                self.maybe_retry(kind, signal_number)
         return state
 
     def maybe_retry(self, kind: str, signal_number: int | None) -> None:

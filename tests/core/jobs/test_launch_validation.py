@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.training import convert_like_voc_aug
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, LaunchRefused, Registry
 from vocseg_tui.core.jobs.command import train_command
@@ -46,6 +47,7 @@ def test_unwritable_work_dir_is_refused(sample_project: Project, tmp_path: Path)
 
 
 def test_work_dir_under_a_file_is_refused(sample_project: Project) -> None:
+    convert_like_voc_aug(sample_project)  # the launch check refuses a sample whose data is unprepared
     blocker = sample_project.root / "afile"
     blocker.write_text("x")
     _refused(LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root,
@@ -53,6 +55,7 @@ def test_work_dir_under_a_file_is_refused(sample_project: Project) -> None:
 
 
 def test_resume_without_checkpoint_is_refused(sample_project: Project) -> None:
+    convert_like_voc_aug(sample_project)
     _refused(LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root, resume=True),
              "no intact checkpoint")
 

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from vocseg_tui.core.jobs import JobNotFound, JobState, Registry
+from vocseg_tui.core.jobs import JobError, JobNotFound, JobState, Registry
+from vocseg_tui.core.jobs.registry_errors import RegistryError
 
 HAMMER = textwrap.dedent("""
     import sys
@@ -83,3 +87,104 @@ def test_two_processes_hammering_the_registry_lose_nothing(tmp_path: Path) -> No
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert time.monotonic() - started < 60
+
+
+JUNK = b"not a database: a file some tool overwrote\n" * 200
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make `path` unwritable for real: root ignores permission bits, but not the immutable flag."""
+    if os.geteuid() == 0:
+        if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+            pytest.skip("this file system has no immutable flag (chattr)")
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+
+
+def test_a_corrupt_registry_is_named_with_the_fix_and_left_as_it_is(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    path.write_bytes(JUNK)
+    with pytest.raises(RegistryError) as caught:
+        Registry(path)
+    error = caught.value
+    assert isinstance(error, JobError)  # what the CLI and the screens catch
+    assert str(path) in error.message and "damaged" in error.message
+    assert f"mv {path} {path}.corrupt" in error.hint
+    assert path.read_bytes() == JUNK  # never deleted or recreated behind the user's back
+
+
+def test_a_registry_damaged_after_opening_fails_on_reads_and_writes(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    registry = Registry(path)
+    job_id = _job(registry)
+    path.write_bytes(JUNK)
+    for call in (registry.all_jobs, lambda: registry.get(job_id),
+                 lambda: registry.update(job_id, state=JobState.FAILED), lambda: _job(registry)):
+        with pytest.raises(RegistryError, match="damaged"):
+            call()
+
+
+def test_a_read_only_registry_reads_but_refuses_writes_with_the_fix(tmp_path: Path) -> None:
+    path = tmp_path / "jobs.sqlite3"
+    registry = Registry(path)
+    job_id = _job(registry)
+    with read_only(path):
+        assert [job.id for job in Registry(path).all_jobs()] == [job_id]
+        with pytest.raises(RegistryError) as caught:
+            registry.update(job_id, state=JobState.FAILED)
+    assert "read-only" in caught.value.message and str(path) in caught.value.message
+    assert "chmod u+w" in caught.value.hint and "VOCSEG_STATE_DIR" in caught.value.hint
+    assert registry.get(job_id).state is JobState.QUEUED  # nothing half-written
+
+
+FILL_THE_DISK = textwrap.dedent("""
+    try:
+        with open("filler", "wb") as handle:
+            while True:
+                handle.write(b"x" * 4096)
+                handle.flush()
+    except OSError:
+        pass
+    raise SystemExit(3)
+""")
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB file system (tmpfs), so a full disk is a real ENOSPC."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", "-l", str(folder)], check=True)
+
+
+@pytest.mark.slow
+def test_a_full_disk_in_the_work_dir_does_not_lose_the_exit_code(tiny_disk: Path) -> None:
+    """The training fills the work dir's disk and exits 3; the real supervisor then cannot write
+    its exit-code file (ENOSPC) but still records the exit code, and does not crash."""
+    from tests.core.jobs.helpers import wait_for
+    from vocseg_tui.core.jobs.backend import BACKENDS
+
+    registry = Registry()  # in the state dir, on another disk
+    job = registry.add(name="full", config="c.py", work_dir=str(tiny_disk / "wd"), cwd=str(tiny_disk),
+                       command=[sys.executable, "-c", FILL_THE_DISK])
+    BACKENDS["local"](registry).submit(job)
+    ended = wait_for(job.id, {"failed", "succeeded", "stopped", "lost"}, timeout=60)
+    assert ended.state is JobState.FAILED and ended.exit_code == 3
+    assert "supervisor error" not in ended.failure
+    assert not ended.paths.exit_code.exists()  # the disk really was full
+    assert (tiny_disk / "filler").stat().st_size > 32 * 1024

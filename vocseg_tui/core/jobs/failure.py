@@ -38,7 +38,19 @@ def last_error_lines(text: str, count: int = 3) -> str:
 
 
 def summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
-    """(kind, one-line summary) of a failed run from its log tail and exit status."""
+    """(kind, one-line summary) of a failed run from its log tail and exit status.
+
+    The summary quotes the log, so its control characters are escaped here, once: the
+    registry then holds text that `vocseg-tui jobs` and the screens can show as it is."""
+    kind, summary = _summarize(log, exit_code)
+    try:
+        from vocseg_tui.core.logs.controls import escape_controls
+    except ImportError:  # the Logs area is optional
+        return kind, summary
+    return kind, escape_controls(summary)
+
+
+def _summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
     text = read_tail(log)
     try:
         from vocseg_tui.core.logs import diagnose

@@ -55,21 +55,32 @@ def default_work_dir(cwd: Path, config: Path) -> Path:
     return cwd / "work_dirs" / config.stem
 
 
-def _validate_config(config: Path, cwd: Path, processes: int) -> None:
+def _validate_config(config: Path, request: LaunchRequest, processes: int) -> None:
+    """The config as it will train (`--cfg-options` merged) against this launch and machine:
+    the Recipe area's validator plus the launch check (dataset files, a weights download that
+    cannot happen, the device count the LR was scaled for, CUDA-only features on CPU), so what
+    would fail in the first minute is refused before anything is registered."""
     if not config.is_file():
         raise LaunchRefused(f"config {config} does not exist", "pick a file from the project's configs/")
     if config.suffix != ".py":
         raise LaunchRefused(f"{config} is not a Python config", "mmengine configs end in .py")
-    try:  # the Recipe area's validator: resolves the config in a child process (~1 s)
+    try:  # the Recipe area's checks: they resolve the config in a child process (~1 s)
         from vocseg_tui.core.recipe.loader import resolve_config
-        from vocseg_tui.core.recipe.validate import validate
+        from vocseg_tui.core.recipe.preflight import launch_check
     except ImportError:
         return
+    cpu = request.devices.is_cpu
+    if request.backend == "slurm":  # one task per GPU on each node, else --nproc CPU tasks per node
+        gpus_per_node = int(request.slurm.get("gpus_per_node") or 0)
+        processes = (gpus_per_node or processes) * int(request.slurm.get("nodes") or 1)
+        cpu = gpus_per_node == 0
     try:
-        resolved = resolve_config(config, cwd=cwd)
+        resolved = resolve_config(config, cwd=request.cwd, cfg_options=request.cfg_options)
     except VocsegError as error:
         raise LaunchRefused(f"config {config.name} does not load: {error.message}", error.hint) from error
-    errors = [f for f in validate(resolved.config, processes=processes, base=cwd) if f.severity == "error"]
+    findings = launch_check(resolved.config, base=request.cwd, processes=processes, cpu=cpu,
+                            amp=request.amp, source=str(request.config))
+    errors = [f for f in findings if f.severity == "error"]
     if errors:
         listed = "; ".join(f.message for f in errors)
         fixes = "; ".join(f.fix for f in errors if f.fix)
@@ -134,7 +145,7 @@ def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
     if request.max_retries < 0 or request.max_retries > 10:
         raise LaunchRefused(f"retries must be between 0 and 10, not {request.max_retries}", "")
     _validate_gpus(request.devices.indices)
-    _validate_config(config, request.cwd, nproc)
+    _validate_config(config, request, nproc)
     work_dir = (request.work_dir or default_work_dir(request.cwd, config)).expanduser()
     work_dir = (request.cwd / work_dir if not work_dir.is_absolute() else work_dir).resolve()
     _validate_work_dir(work_dir)

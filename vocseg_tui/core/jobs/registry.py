@@ -21,8 +21,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.jobs.errors import JobError, JobNotFound
+from vocseg_tui.core.jobs.errors import JobNotFound
 from vocseg_tui.core.jobs.paths import JobPaths
+from vocseg_tui.core.jobs.registry_errors import registry_error
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 from vocseg_tui.core.project import state_dir
 
@@ -132,7 +133,12 @@ class Registry:
     """The registry at `path` (default: `jobs.sqlite3` in the state dir)."""
 
     def __init__(self, path: Path | None = None) -> None:
-        self.path = path or state_dir() / REGISTRY_NAME
+        if path is None:
+            try:
+                path = state_dir() / REGISTRY_NAME
+            except OSError as error:
+                raise registry_error(Path(error.filename or "state dir") / REGISTRY_NAME, error) from error
+        self.path = path
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
                 db.execute("BEGIN IMMEDIATE")
@@ -141,17 +147,20 @@ class Registry:
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection for one call; any SQLite failure in it (opening, reading, writing)
+        leaves as a `RegistryError` that names the file and the fix."""
         try:
             db = sqlite3.connect(self.path, timeout=60.0, isolation_level=None)
         except sqlite3.Error as error:
-            raise JobError(f"cannot open the job registry {self.path}: {error}",
-                           "check the state dir's permissions, or set VOCSEG_STATE_DIR") from error
+            raise registry_error(self.path, error) from error
         try:
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA busy_timeout=60000")
             yield db
+        except sqlite3.Error as error:
+            raise registry_error(self.path, error) from error
         finally:
             db.close()
 

@@ -8,6 +8,7 @@ fails.
 
 from __future__ import annotations
 
+from vocseg_tui.core.logs.controls import escape_controls
 from vocseg_tui.core.logs.diagnose import Diagnosis, diagnose, last_traceback
 from vocseg_tui.core.logs.events import ClassScore, Event, PlanEvent, ResumeEvent, TrainEvent, ValEvent
 from vocseg_tui.core.logs.feed import Batch, LogFeed
@@ -20,6 +21,6 @@ from vocseg_tui.core.logs.sources import LogNotFound, LogTarget, all_targets, di
 __all__ = [
     "Batch", "ClassScore", "Diagnosis", "Event", "History", "LineParser", "LogFeed", "LogNotFound",
     "LogTarget", "PlanEvent", "Progress", "ResumeEvent", "ScalarsReader", "TailReader", "TrainEvent",
-    "ValEvent", "all_targets", "clean_line", "diagnose", "discover", "is_error_anchor",
+    "ValEvent", "all_targets", "clean_line", "diagnose", "discover", "escape_controls", "is_error_anchor",
     "last_traceback", "level_of", "parse_scalar_line", "resolve", "smooth", "split_head",
 ]

@@ -58,6 +58,26 @@ RULES: tuple[_Rule, ...] = (
     _rule("mmcv_version", r"MMCV==\S+ is used but incompatible",
           "mmseg 1.2.2 refuses this mmcv version{detail}",
           "install mmcv >= 2.0.0rc4 and < 2.2.0 (2.1.0 is tested), then `vocseg-tui doctor`"),
+    # What the launch check refuses beforehand, recognised when it happens anyway.
+    _rule("cuda_only",
+          r"AmpOptimizerWrapper.{0,4} is only available training on gpu|"
+          r"SyncBatchNorm expected input tensor to be on GPU|Torch not compiled with CUDA enabled|"
+          r"Found no NVIDIA driver on your system|No CUDA GPUs are available",
+          "a CUDA-only feature ran without a GPU{detail}",
+          "on CPU train without --amp (AmpOptimWrapper) and with plain BN "
+          "(norm_cfg=dict(type='BN', requires_grad=True)) instead of SyncBN; or launch on GPUs"),
+    _rule("config_incomplete",
+          r"^KeyError: '(model|train_dataloader|train_cfg|optim_wrapper|val_dataloader|val_cfg|"
+          r"val_evaluator)'\s*$",
+          "the config defines no {key}",
+          "`vocseg-tui check CONFIG` lists what is missing; write a complete config with "
+          "`vocseg-tui recipe --write configs/NAME.py` (or the Recipe area) and launch that"),
+    _rule("weights_download",
+          r"urlopen error|URLError|urllib\.error\.HTTPError",
+          "the pretrained weights could not be downloaded{detail}",
+          "this machine cannot fetch them: download {url} where there is internet and copy it to "
+          "{path}, or point model.pretrained (or the backbone's init_cfg) at a local .pth file; "
+          "`vocseg-tui check CONFIG` says where the file is expected"),
     _rule("no_process_group", r"Default process group has not been initialized",
           "the default process group is not initialised (distributed code run without a launcher)",
           "launch multi-GPU runs through vocseg-tui (torchrun with --launcher pytorch), or use "
@@ -77,9 +97,10 @@ RULES: tuple[_Rule, ...] = (
           "free disk space (old checkpoints: lower max_keep_ckpts) or point work_dirs elsewhere"),
     _rule("dataset_missing",
           r"(FileNotFoundError|No such file or directory).*(VOCdevkit|JPEGImages|Segmentation|"
-          r"ImageSets|benchmark_RELEASE|\.jpg|\.png)",
+          r"ImageSets|benchmark_RELEASE|\.jpg|\.png)|Failed to load .?ann_file",
           "dataset files are missing{detail}",
-          "finish the data preparation in the Data area (download, extract, convert) and verify it"),
+          "finish the data preparation: `vocseg-tui prepare` (or the Data area: download, extract, "
+          "convert, verify), or fix data_root / ann_file in the config"),
     _rule("killed_text",
           r"^Killed$|Signals?\.?\s*SIG[A-Z]+|received signal|Signal \d+ \(SIG[A-Z]+\) received|"
           r"exitcode\s*:\s*-\d+",
@@ -90,21 +111,53 @@ RULES: tuple[_Rule, ...] = (
 
 _OOM_DETAIL = re.compile(r"Tried to allocate ([\d.]+ [KMGT]i?B)")
 _MMCV_DETAIL = re.compile(r"MMCV==(\S+) is used")
-_MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'")
+_MISSING_FILE = re.compile(r"No such file or directory: '([^']+)'|Failed to load .?ann_file.? (\S+)")
 _SIGNAL_DETAIL = re.compile(r"Signal (\d+) \((SIG[A-Z]+)\)|(SIG[A-Z]+)")
+_DOWNLOAD = re.compile(r'Downloading: "([^"]+)" to (\S+)')
+_URL_ERROR = re.compile(r"(?:urlopen error|HTTP Error) ([^>\n]+)")
+_CUDA_ONLY = (("AmpOptimizerWrapper", "AMP"), ("SyncBatchNorm", "SyncBN"))
+_MISSING_KEY = re.compile(r"^KeyError: '(\w+)'", re.MULTILINE)
 _TRACEBACK = "Traceback (most recent call last):"
 
 
-def _detail(kind: str, text: str) -> str:
+def _details(kind: str, text: str) -> dict[str, str]:
+    """The values a rule's summary and fix name, read from the text of its match."""
+    found: dict[str, str] = {}
     if kind == "cuda_oom" and (m := _OOM_DETAIL.search(text)):
-        return f" (tried to allocate {m.group(1)})"
-    if kind == "mmcv_version" and (m := _MMCV_DETAIL.search(text)):
-        return f" (mmcv {m.group(1)})"
-    if kind == "dataset_missing" and (m := _MISSING_FILE.search(text)):
-        return f": {m.group(1)}"
-    if kind == "killed_text" and (m := _SIGNAL_DETAIL.search(text)):
-        return f" ({m.group(2) or m.group(3)})"
-    return ""
+        found["detail"] = f" (tried to allocate {m.group(1)})"
+    elif kind == "mmcv_version" and (m := _MMCV_DETAIL.search(text)):
+        found["detail"] = f" (mmcv {m.group(1)})"
+    elif kind == "dataset_missing" and (m := _MISSING_FILE.search(text)):
+        found["detail"] = f": {m.group(1) or m.group(2)}"
+    elif kind == "killed_text" and (m := _SIGNAL_DETAIL.search(text)):
+        found["detail"] = f" ({m.group(2) or m.group(3)})"
+    elif kind == "cuda_only":
+        found.update(detail=next((f" ({name})" for marker, name in _CUDA_ONLY if marker in text), ""))
+    elif kind == "config_incomplete" and (m := _MISSING_KEY.search(text)):
+        found["key"] = f"`{m.group(1)}`"
+    elif kind == "weights_download":
+        if downloads := _DOWNLOAD.findall(text):
+            found.update(url=downloads[-1][0], path=downloads[-1][1])
+        if errors := _URL_ERROR.findall(text):
+            found["reason"] = errors[-1].strip()
+    return found
+
+
+def _values(kind: str, tail: str, last: str) -> dict[str, str]:
+    """Placeholders, then what the whole tail says, then what its last match says (earlier
+    text may belong to a run this one resumed)."""
+    values = dict(_PLACEHOLDERS)
+    for text in (tail, last):
+        values.update({k: v for k, v in _details(kind, text).items() if v})
+    if kind == "weights_download":
+        url = values["url"] if "://" in values["url"] else ""
+        values["detail"] = "".join([f": {url}" if url else "",
+                                    f" ({values['reason']})" if values.get("reason") else ""])
+    return values
+
+
+_PLACEHOLDERS = {"detail": "", "key": "(a required key)", "url": "the weights file",
+                 "path": "torch's hub cache (~/.cache/torch/hub/checkpoints/)"}
 
 
 def _signal_name(number: int) -> str:
@@ -137,8 +190,8 @@ def diagnose(text: str, exit_code: int | None = None) -> Diagnosis | None:
         if rule.pattern.search(tail):
             # Details come from the last occurrence: earlier ones may belong to a resumed run.
             last = tail[max(m.start() for m in rule.pattern.finditer(tail)):]
-            detail = _detail(rule.kind, last) or _detail(rule.kind, tail)
-            return Diagnosis(rule.kind, rule.summary.format(detail=detail), rule.fix)
+            values = _values(rule.kind, tail, last)
+            return Diagnosis(rule.kind, rule.summary.format(**values), rule.fix.format(**values))
     if exit_code is not None and (exit_code < 0 or 128 < exit_code < 160):
         number = -exit_code if exit_code < 0 else exit_code - 128
         name = _signal_name(number)

@@ -84,13 +84,19 @@ def discover(work_dirs: Path) -> list[LogTarget]:
     return [target for _, target in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
-def registry_targets() -> list[LogTarget]:
-    """The jobs of the registry as targets (empty when the registry cannot be read)."""
+def registry_targets(*, strict: bool = False) -> list[LogTarget]:
+    """The jobs of the registry as targets. A registry that cannot be read gives none (the
+    Logs screen still shows work dirs), or with `strict` raises its error (a damaged file must
+    not read as "no job 5" on the command line)."""
     try:
         from vocseg_tui.core.jobs import Registry
 
         jobs: list[Job] = Registry().all_jobs()
-    except Exception:  # no registry yet, or locked: the screen still works without it
+    except VocsegError:
+        if strict:
+            raise
+        return []
+    except ImportError:  # the Jobs area is optional
         return []
     by_id = {job.id: job for job in jobs}
 
@@ -128,7 +134,7 @@ def all_targets(work_dirs: Path) -> list[LogTarget]:
 def resolve(spec: str, cwd: Path | None = None) -> LogTarget:
     """A job id (digits) through the registry, or a log file / work dir / run dir path."""
     if spec.isdigit():
-        for target in registry_targets():
+        for target in registry_targets(strict=not Path(spec).exists()):
             if target.job_id == int(spec):
                 return target
         if not Path(spec).exists():

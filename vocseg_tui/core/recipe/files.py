@@ -89,10 +89,11 @@ def write_config(path: Path, text: str, *, overwrite: bool = False) -> Path:
     return path
 
 
-def starting_recipe(configs_dir: Path, configs: list[Path]) -> Recipe | None:
-    """The recipe a new edit starts from: the shipped default config if the project has it,
-    else the newest config this tool wrote. In the sample project that is the tiny CPU
-    recipe, not a full R50 that would need a pretrained download and a GPU."""
+def starting_point(configs_dir: Path, configs: list[Path]) -> tuple[Recipe, Path] | None:
+    """The recipe a new edit starts from, and the config that holds it: the shipped default
+    config if the project has it, else the newest config this tool wrote. In the sample project
+    that is the tiny CPU recipe, not a full R50 that would need a pretrained download and a GPU.
+    None: the project has no such config (start from `Recipe()`, the shipped recipe)."""
     default = configs_dir / f"{Recipe().name}.py"
     newest_first = sorted(configs, key=lambda p: p.stat().st_mtime, reverse=True)
     for path in [default, *newest_first]:
@@ -101,5 +102,11 @@ def starting_recipe(configs_dir: Path, configs: list[Path]) -> Recipe | None:
         except VocsegError:
             stored = None
         if stored is not None:
-            return stored
+            return stored, path
     return None
+
+
+def starting_recipe(configs_dir: Path, configs: list[Path]) -> Recipe | None:
+    """The recipe of `starting_point`, without where it came from."""
+    found = starting_point(configs_dir, configs)
+    return found[0] if found else None

@@ -12,6 +12,7 @@ import selectors
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,9 +91,10 @@ class ConfigLoader:
         except json.JSONDecodeError:
             return None
 
-    def resolve(self, path: Path | str, *, cwd: Path | None = None, build: bool = False) -> Resolved:
+    def resolve(self, path: Path | str, *, cwd: Path | None = None, build: bool = False,
+                cfg_options: Sequence[str] = ()) -> Resolved:
         target, shipped = _target(path)
-        request = {"config": target, "build": build,
+        request = {"config": target, "build": build, "cfg_options": list(cfg_options),
                    "cwd": str((cwd or (Path.cwd() if shipped else Path(path).parent)).resolve())}
         with self._lock:
             proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
@@ -133,15 +135,18 @@ class ConfigLoader:
 
 
 def resolve_config(path: Path | str, *, cwd: Path | None = None, build: bool = False,
-                   timeout: float = 120.0) -> Resolved:
+                   timeout: float = 120.0, cfg_options: Sequence[str] = ()) -> Resolved:
     """Load `path` with mmengine in a one-shot child process; `build` also builds model and data.
 
     `path` may also name a config shipped in a package, e.g. `mmseg::upernet/x.py`.
+    `cfg_options` (K=V, as `train --cfg-options` takes them) are merged as training merges them.
     """
     target, shipped = _target(path)
     command = [sys.executable, "-m", "vocseg_tui.workers.config_loader", target]
     if build:
         command.append("--build")
+    if cfg_options:
+        command += ["--cfg-options", *cfg_options]
     try:
         done = subprocess.run(
             command, cwd=cwd or (Path.cwd() if shipped else Path(path).parent), capture_output=True,

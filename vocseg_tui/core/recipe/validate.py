@@ -42,6 +42,8 @@ class Context:
     cfg: Mapping[str, Any]
     processes: int | None
     base: Path
+    source: str = "CONFIG"
+    """The config's path as the user gave it, for fixes that name it."""
 
     def get(self, dotted: str, default: Any = None) -> Any:
         node: Any = self.cfg
@@ -59,6 +61,28 @@ class Context:
 
 
 Rule = Callable[[Context], Iterator[Finding]]
+
+REQUIRED_KEYS = ("model", "train_dataloader", "train_cfg", "optim_wrapper")
+"""What mmengine's Runner needs to train at all; without one the run dies at once."""
+OFFICIAL_LR = 0.01
+"""SGD's LR in the official UPerNet VOC-aug recipe, at total batch OFFICIAL_BATCH."""
+ABSURD_LR = 1.0
+"""An SGD learning rate at or above this diverges within iterations (the official one is 0.01)."""
+
+
+def _complete(ctx: Context) -> Iterator[Finding]:
+    missing = [key for key in REQUIRED_KEYS if not isinstance(ctx.get(key), Mapping)]
+    if not missing:
+        return
+    empty = not any(not key.startswith("_") for key in ctx.cfg)
+    what = "is empty" if empty else f"defines no {', '.join(missing)}"
+    yield Finding("config-incomplete", "error", f"the config {what}",
+                  "mmengine needs a model, a train_dataloader, a train_cfg loop and an optim_wrapper "
+                  f"to train; without {missing[0]} the run stops at once (KeyError: {missing[0]!r})",
+                  "write a complete config with `vocseg-tui recipe --write configs/NAME.py` (or the "
+                  "Recipe area), or inherit mmseg's bases: _base_ = ['mmseg::_base_/models/upernet_r50.py', "
+                  "'mmseg::_base_/datasets/pascal_voc12_aug.py', 'mmseg::_base_/default_runtime.py', "
+                  "'mmseg::_base_/schedules/schedule_40k.py']", missing[0])
 
 
 def _sampler(ctx: Context) -> Iterator[Finding]:
@@ -158,20 +182,21 @@ def _classes(ctx: Context) -> Iterator[Finding]:
                           f"{key}: num_classes={NUM_CLASSES}", f"{key}.num_classes")
 
 
-def _norm_types(node: Any) -> set[str]:
+def norm_types(node: Any) -> set[str]:
+    """Every norm layer type named anywhere in `node` (BN, SyncBN, GN, ...)."""
     if isinstance(node, Mapping):
         found = {str(node["type"])} if "norm" in str(node.get("type", "")).lower() or \
             node.get("type") == "SyncBN" else set()
         for value in node.values():
-            found |= _norm_types(value)
+            found |= norm_types(value)
         return found
     if isinstance(node, list):
-        return set().union(*(_norm_types(v) for v in node)) if node else set()
+        return set().union(*(norm_types(v) for v in node)) if node else set()
     return set()
 
 
 def _syncbn(ctx: Context) -> Iterator[Finding]:
-    if "SyncBN" not in _norm_types(ctx.get("model", {})):
+    if "SyncBN" not in norm_types(ctx.get("model", {})):
         return
     backend = ctx.get("env_cfg.dist_cfg.backend")
     if ctx.processes == 1:
@@ -187,6 +212,20 @@ def _syncbn(ctx: Context) -> Iterator[Finding]:
                       "model.backbone.norm_cfg")
 
 
+def pretrained_weights(ctx: Context) -> tuple[str | None, str]:
+    """The pretrained weights the model loads (model.pretrained, else the backbone's init_cfg
+    checkpoint or pretrained), and the config key that names them."""
+    backbone = ctx.get("model.backbone", {}) or {}
+    raw_init = backbone.get("init_cfg") if isinstance(backbone, Mapping) else None
+    init: Mapping[str, Any] = raw_init if isinstance(raw_init, Mapping) else {}
+    init_weights = init.get("checkpoint") if init.get("type") == "Pretrained" else None
+    model_weights = ctx.get("model.pretrained")
+    weights = model_weights or init_weights or (backbone.get("pretrained") if isinstance(backbone, Mapping)
+                                                else None)
+    key = "model.pretrained" if model_weights else "model.backbone.init_cfg.checkpoint"
+    return (str(weights) if weights else None), key
+
+
 def _weights(ctx: Context) -> Iterator[Finding]:
     backbone = ctx.get("model.backbone", {}) or {}
     btype = str(backbone.get("type", ""))
@@ -200,10 +239,9 @@ def _weights(ctx: Context) -> Iterator[Finding]:
                       "`init_cfg and pretrained cannot be setting at the same time`",
                       "model = dict(pretrained=None), keep backbone.init_cfg (or the other way round)",
                       "model.pretrained")
-    weights = model_weights or init_weights or backbone.get("pretrained")
+    weights, key = pretrained_weights(ctx)
     if not weights:
         return
-    key = "model.pretrained" if model_weights else "model.backbone.init_cfg.checkpoint"
     depth = backbone.get("depth")
     mismatch = None
     if btype in MATCHING_WEIGHTS:
@@ -231,15 +269,100 @@ def _weights(ctx: Context) -> Iterator[Finding]:
                       "the run would stop while initialising the model", f"fix the path in {key}", key)
 
 
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def recorded_launch(ctx: Context) -> tuple[int, int | None] | None:
+    """(processes, images per process) the config was written for, from its recipe (`gpus`,
+    0 meaning one CPU process) or the `num_gpus` / `batch_per_gpu` variables of a config in
+    the same style; None when it does not say."""
+    stored = ctx.get(RECIPE_VARIABLE)
+    if isinstance(stored, Mapping) and (gpus := _int(stored.get("gpus"))) is not None:
+        return max(1, gpus), _int(stored.get("batch_per_gpu"))
+    if (gpus := _int(ctx.get("num_gpus"))) is not None and gpus >= 0:
+        return max(1, gpus), _int(ctx.get("batch_per_gpu"))
+    return None
+
+
+def _base_lr(ctx: Context) -> tuple[float, int] | None:
+    """The LR the config scales from and the batch it is meant for (recipe, else variables)."""
+    stored = ctx.get(RECIPE_VARIABLE)
+    source = stored if isinstance(stored, Mapping) else ctx.cfg
+    base_lr, base_batch = _number(source.get("base_lr")), _int(source.get("base_batch"))
+    if base_lr is not None and base_batch:
+        return base_lr, base_batch
+    return None
+
+
+def _device_count(ctx: Context, batch: int, lr: float) -> Iterator[Finding]:
+    """A launch with another device count than the config was written for changes the total
+    batch; the LR must follow it (linear scaling rule) or the run trains with the LR of
+    another batch, silently."""
+    recorded = recorded_launch(ctx)
+    if ctx.processes is None or recorded is None or ctx.processes == recorded[0]:
+        return
+    was_processes, was_batch = recorded[0], recorded[1] or batch
+    was_total, total = was_processes * was_batch, ctx.processes * batch
+    if total == was_total:
+        return
+    base = _base_lr(ctx)
+    expected = base[0] * total / base[1] if base else lr * total / was_total
+    if math.isclose(lr, expected, rel_tol=0.05):
+        return  # the LR was rescaled already (e.g. --cfg-options optim_wrapper.optimizer.lr=...)
+    rule = f"{base[0]:g} x {total} / {base[1]}" if base else f"{lr:g} x {total} / {was_total}"
+    yield Finding(
+        "device-count", "error" if base else "warning",
+        f"the config is for {was_processes} process(es) x {was_batch} = batch {was_total}; this "
+        f"launch runs {ctx.processes} x {batch} = batch {total}",
+        f"its lr {lr:g} is meant for batch {was_total}; at batch {total} the linear scaling rule "
+        f"({rule}) gives {expected:g}, so it would train with {lr / expected:.2g}x that LR",
+        f"--cfg-options optim_wrapper.optimizer.lr={expected:g}, or launch {was_processes} "
+        f"process(es), or write a config for this launch: `vocseg-tui recipe --from {ctx.source} "
+        f"--gpus {ctx.processes} --write configs/NEW.py` (--gpus cpu for one CPU process)",
+        "optim_wrapper.optimizer.lr")
+
+
+def sanity_findings(total_batch: int, lr: float, dataset_size: int | None) -> list[Finding]:
+    """Numbers that are legal but cannot be meant: a batch larger than the dataset, an LR
+    that diverges at once. Shared by the validator and `vocseg-tui recipe`."""
+    found = []
+    if dataset_size and total_batch > dataset_size:
+        found.append(Finding(
+            "batch-exceeds-dataset", "warning",
+            f"total batch {total_batch} is larger than the dataset ({dataset_size:,} images)",
+            "each epoch is a single, partly empty iteration (none at all with drop_last), so the "
+            "schedule, validation and checkpoints all count almost nothing",
+            f"lower the batch to at most {dataset_size} images in total, or check the dataset size",
+            "train_dataloader.batch_size"))
+    if lr >= ABSURD_LR:
+        official = OFFICIAL_LR * total_batch / OFFICIAL_BATCH
+        found.append(Finding(
+            "lr-absurd", "warning", f"lr {lr:g} is absurd for SGD",
+            "an SGD learning rate of 1 or more diverges within a few iterations (loss NaN); the "
+            f"official recipe uses {OFFICIAL_LR:g} at batch {OFFICIAL_BATCH}",
+            f"optim_wrapper = dict(optimizer=dict(lr={official:g}))  ({OFFICIAL_LR:g} scaled to batch "
+            f"{total_batch})",
+            "optim_wrapper.optimizer.lr"))
+    return found
+
+
 def _scaling(ctx: Context) -> Iterator[Finding]:
     """The linear scaling rule and the schedule length against the official 40k schedule."""
-    batch, lr = ctx.get("train_dataloader.batch_size"), ctx.get("optim_wrapper.optimizer.lr")
-    if ctx.processes and isinstance(batch, int) and isinstance(lr, (int, float)) and lr > 0:
+    batch, lr = _int(ctx.get("train_dataloader.batch_size")), _number(ctx.get("optim_wrapper.optimizer.lr"))
+    if ctx.processes and batch and lr is not None and lr > 0:
         total = ctx.processes * batch
-        stored = ctx.get(RECIPE_VARIABLE) or {}
-        base_lr, base_batch = stored.get("base_lr", 0.01), stored.get("base_batch", OFFICIAL_BATCH)
+        size = (ctx.get(RECIPE_VARIABLE) or {}).get("dataset_size")
+        yield from sanity_findings(total, lr, _int(size))
+        mismatch = list(_device_count(ctx, batch, lr))
+        yield from mismatch
+        base_lr, base_batch = _base_lr(ctx) or (OFFICIAL_LR, OFFICIAL_BATCH)
         expected = base_lr * total / base_batch
-        if not 0.5 <= lr / expected <= 2:
+        if not mismatch and not 0.5 <= lr / expected <= 2:
             yield Finding("lr-not-scaled", "warning", f"lr {lr:g} is far from the linear scaling rule",
                           f"total batch {ctx.processes} x {batch} = {total}: {base_lr:g} at batch "
                           f"{base_batch} scales to {expected:g}",
@@ -279,17 +402,17 @@ def _recipe_drift(ctx: Context) -> Iterator[Finding]:
                       f"update {RECIPE_VARIABLE} to match, or edit in the form", RECIPE_VARIABLE)
 
 
-RULES: tuple[Rule, ...] = (_sampler, _iter_loop, _hooks, _schedulers, _classes, _syncbn, _weights,
-                           _scaling, _recipe_drift)
+RULES: tuple[Rule, ...] = (_complete, _sampler, _iter_loop, _hooks, _schedulers, _classes, _syncbn,
+                           _weights, _scaling, _recipe_drift)
 
 
 def validate(cfg: Mapping[str, Any], *, processes: int | None = None, base: Path | None = None,
-             ) -> list[Finding]:
-    """All findings for a resolved config, errors first. `processes`: the planned launch."""
-    if processes is None and isinstance(cfg.get(RECIPE_VARIABLE), Mapping):
-        gpus = cfg[RECIPE_VARIABLE].get("gpus")
-        processes = max(1, gpus) if isinstance(gpus, int) else None
-    ctx = Context(cfg, processes, base or Path.cwd())
+             source: str = "CONFIG") -> list[Finding]:
+    """All findings for a resolved config, errors first. `processes`: the planned launch
+    (default: what the config was written for); `source`: the config's path, for fixes."""
+    ctx = Context(cfg, processes, base or Path.cwd(), source)
+    if processes is None and (recorded := recorded_launch(ctx)) is not None:
+        ctx = Context(cfg, recorded[0], ctx.base, source)
     findings = [f for rule in RULES for f in rule(ctx)]
     return sorted(findings, key=lambda f: SEVERITIES.index(f.severity))
 

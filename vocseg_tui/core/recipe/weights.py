@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import socket
+import threading
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -77,3 +80,37 @@ def weights_status(name: str | None, base: Path) -> WeightsStatus:
 def torchvision_available() -> bool:
     """`torchvision://` names need the torchvision package (found without importing it)."""
     return importlib.util.find_spec("torchvision") is not None
+
+
+REACH_TIMEOUT_S = 3.0
+OFFLINE_ENV = "VOCSEG_OFFLINE"
+"""Set to 1 on a machine known to be offline: no connection is tried, every download is refused."""
+
+
+def reachable(url: str, timeout: float = REACH_TIMEOUT_S) -> bool:
+    """Whether a TCP connection to `url`'s host (or the proxy urllib would use for it) opens
+    within `timeout`: what the download at launch needs first. Name resolution cannot be
+    given a timeout, so the attempt runs in a thread that is abandoned when it takes too long
+    (a server without DNS reads as offline, which it is). With VOCSEG_OFFLINE=1: False, at once."""
+    if os.environ.get(OFFLINE_ENV, "").strip() not in ("", "0"):
+        return False
+    parts = urlparse(url)
+    proxy = urllib.request.getproxies().get(parts.scheme)
+    if proxy and not urllib.request.proxy_bypass(parts.hostname or ""):
+        parts = urlparse(proxy if "://" in proxy else f"http://{proxy}")
+    host, port = parts.hostname, parts.port or (443 if parts.scheme == "https" else 80)
+    if not host:
+        return False
+    answer: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                answer.append(True)
+        except OSError:
+            answer.append(False)
+
+    thread = threading.Thread(target=attempt, name="vocseg-reach", daemon=True)
+    thread.start()
+    thread.join(timeout + 0.5)
+    return bool(answer and answer[0])

@@ -17,11 +17,10 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from vocseg_tui.core.logs.controls import escape_controls
+
 MAX_WIDTH = 400
 """Horizontal scroll range; longer lines are cut in the view (the CLI prints them whole)."""
-
-_CONTROLS = {c: "?" for c in [*range(32), 127] if c != 9}
-"""Binary junk in a log must not reach the terminal as control codes."""
 
 
 class LogView(ScrollView, can_focus=True):
@@ -180,6 +179,6 @@ class LogView(ScrollView, can_focus=True):
         elif level == 0:
             style = style + self.get_component_rich_style("log-view--dim")
         x = int(self.scroll_offset.x)
-        visible = text[x: x + width].expandtabs(4).translate(_CONTROLS)
+        visible = escape_controls(text[x: x + width].expandtabs(4))  # no control codes reach the terminal
         strip = Strip([Segment(visible, style)]).crop(0, width)
         return strip.extend_cell_length(width, Style.null() + self.rich_style)
