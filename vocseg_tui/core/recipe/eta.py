@@ -61,7 +61,7 @@ def trained_arch(vis_data: Path) -> str | None:
     """The model of the recipe a run's dumped config records; None when it records none."""
     try:
         recipe = recipe_from_text((vis_data / "config.py").read_text(encoding="utf-8", errors="replace"))
-    except (OSError, VocsegError):
+    except (OSError, VocsegError, TypeError, ValueError):  # unreadable, or not a recipe we know
         return None
     return recipe.arch if recipe is not None else None
 

@@ -239,10 +239,14 @@ class RecipeScreen(AreaScreen):
 
     @work(thread=True, group="recipe-eta", exit_on_error=False)
     def _measure(self, key: tuple[str, str]) -> None:
-        """Read the speed runs of this model measured in the work dir (off the UI thread)."""
+        """Read the speed runs of this model measured in the work dir (off the UI thread);
+        always answers, so the panel never stays at "measuring…"."""
         work_dir, arch = key
-        root = self.app.project.root  # type: ignore[attr-defined]
-        self.post_message(Measured(key, seconds_per_iter(root / work_dir, arch)))
+        speed = None
+        try:
+            speed = seconds_per_iter(self.app.project.root / work_dir, arch)  # type: ignore[attr-defined]
+        finally:
+            self.post_message(Measured(key, speed))
 
     def on_measured(self, message: Measured) -> None:
         self._measuring.discard(message.key)
