@@ -36,7 +36,7 @@ async def _wait(pilot, condition, timeout: float = 60.0) -> None:  # type: ignor
     deadline = loop.time() + timeout
     while not condition():
         assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.1)
+        await pilot.pause()  # until the app is idle: no fixed pause
 
 
 def _rows(screen: CheckpointsScreen) -> dict[str, list[str]]:
@@ -153,18 +153,28 @@ async def test_demo_key_opens_the_demo_on_the_highlighted_checkpoint_and_copy_pa
         assert demo.busy  # inference started in the worker process
 
 
-async def test_resume_refuses_best_and_asks_before_starting(project: Project) -> None:
+async def test_resume_refuses_best_at_once_and_asks_only_for_a_resumable_file(project: Project) -> None:
+    """A best_* file holds weights only: `r` on it asks nothing and says at once what to do
+    (resume from the epoch file of the same epoch, or fine-tune from the weights); `r` on an
+    epoch file asks before starting, and `n` starts nothing."""
     app = make_app(project, start="checkpoints")
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open(pilot, app)
-        best = next(p.name for p in (project.work_dirs / "sample_tiny").glob("best_*.pth"))
-        await _highlight(pilot, screen, best)
-        await pilot.press("r", "y")
-        await _wait(pilot, lambda: any("optimizer" in n.message for n in app._notifications))
+        best = next((project.work_dirs / "sample_tiny").glob("best_*.pth"))
+        step = best.stem.rsplit("_", 1)[1]  # best_mIoU_epoch_3 -> 3
+        await _highlight(pilot, screen, best.name)
+        info = str(screen.query_one("#ckpt-info").render())
+        assert "weights only" in info and f"resume from epoch_{step}.pth" in info
+        await pilot.press("r")
+        await _wait(pilot, lambda: any("weights only" in str(n.message) for n in app._notifications))
+        assert not isinstance(app.screen, ConfirmScreen)  # no question whose yes is refused
+        note = next(str(n.message) for n in app._notifications if "weights only" in str(n.message))
+        assert f"Resume from epoch_{step}.pth instead" in note
+        assert f"--cfg-options load_from={best}" in note
         await _highlight(pilot, screen, "epoch_2.pth")
         await pilot.press("r")
-        await pilot.pause()
+        await _wait(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert isinstance(app.screen, ConfirmScreen) and "epoch_2.pth" in app.screen.question
         await pilot.press("n")
-        await pilot.pause()
+        await _wait(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
     assert Registry().all_jobs() == []

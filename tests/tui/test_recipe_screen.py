@@ -8,11 +8,14 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 from textual.pilot import Pilot
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
 
+from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.project import Project
 from vocseg_tui.core.recipe import Recipe, read_recipe, render_config
+from vocseg_tui.core.recipe.model import ARCHS
+from vocseg_tui.core.sample.tiny_config import TINY_CONFIG
 from vocseg_tui.tui.app import VocsegApp, make_app
 from vocseg_tui.tui.screens.recipe import RecipeScreen
 from vocseg_tui.tui.widgets.recipe_confirm import ConfirmOverwrite
@@ -28,7 +31,8 @@ def text_of(widget: Static) -> str:
 
 async def settle(pilot: Pilot[None]) -> None:
     """Let the debounce fire and the validation worker (a child process) finish."""
-    await pilot.pause(0.5)
+    screen = screen_of(pilot.app)  # type: ignore[arg-type]
+    await until(pilot, lambda: not screen.check_pending, what="the debounced check")
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 
@@ -208,11 +212,56 @@ async def test_an_eta_appears_once_a_run_of_the_config_measured_its_speed(projec
     app = make_app(project, start="recipe")
     async with app.run_test(size=(100, 40)) as pilot:
         screen = screen_of(app)
-        shown = text_of(screen.query_one("#recipe-derived", Static))
-        assert "s/iter, measured" in shown
+        derived = screen.query_one("#recipe-derived", Static)
+        await until(pilot, lambda: "s/iter, measured" in text_of(derived), what="the measured ETA")
         await retype(pilot, "name", "other")
         assert screen.query_one("#field-work_dir", Input).value == "work_dirs/other"
-        assert "after a first run" in text_of(screen.query_one("#recipe-derived", Static))
+        await until(pilot, lambda: "not measured for r50 yet" in text_of(derived))
+
+
+async def choose(pilot: Pilot[None], field: str, value: str, options: tuple[str, ...]) -> None:
+    """Open a select field with a click and pick `value` with the arrow keys, as a user does."""
+    select = screen_of(pilot.app).query_one(f"#field-{field}", Select)  # type: ignore[arg-type]
+    await pilot.click(f"#field-{field}")
+    await until(pilot, lambda: select.expanded, what="the open list")
+    step = "down" if options.index(value) > options.index(str(select.value)) else "up"
+    for _ in range(abs(options.index(value) - options.index(str(select.value)))):
+        await pilot.press(step)
+    await pilot.press("enter")
+    await until(pilot, lambda: select.value == value and not select.expanded, what=f"{field} = {value}")
+
+
+async def test_switching_the_model_resets_its_lr_weights_and_eta(sample_project: Project) -> None:
+    """The sample's tiny recipe (base LR 0.4, no weights) measured its speed in its work dir;
+    switching to R50 brings R50's LR and weights, and no ETA of the tiny model; back again,
+    the tiny model's LR and its measured ETA."""
+    vis = sample_project.work_dirs / "sample_tiny" / "20261124_120000" / "vis_data"
+    vis.mkdir(parents=True)
+    shutil.copy(FIXTURES / "logs" / "scalars.json", vis / "scalars.json")
+    (vis / "config.py").write_text(TINY_CONFIG)  # the dumped config records the model it trained
+    app = make_app(sample_project, start="recipe")
+    async with app.run_test(size=(100, 40)) as pilot:
+        screen = screen_of(app)
+        derived = screen.query_one("#recipe-derived", Static)
+
+        def field(name: str) -> str:
+            return screen.query_one(f"#field-{name}", Input).value
+
+        await until(pilot, lambda: "s/iter, measured" in text_of(derived), what="the tiny model's ETA")
+        assert (field("base_lr"), field("pretrained")) == ("0.4", "")
+        await retype(pilot, "base_lr", "0.2")  # a user's own LR for the tiny model
+        await choose(pilot, "arch", "r50", ARCHS)
+        await until(pilot, lambda: screen.recipe.arch == "r50" and field("base_lr") == "0.01")
+        assert (field("base_batch"), field("pretrained")) == ("16", "open-mmlab://resnet50_v1c")
+        assert screen.recipe.base_lr == 0.01 and screen.recipe.pretrained == "open-mmlab://resnet50_v1c"
+        await until(pilot, lambda: "not measured for r50" in text_of(derived), what="the ETA cleared")
+        assert "s/iter" not in text_of(derived)
+        assert "0.01×" in text_of(derived)  # the LR row: R50's base LR, not 0.2 or 0.4
+        assert any("model r50: base LR 0.01" in str(n.message) for n in app._notifications)
+        await choose(pilot, "arch", "tiny", ARCHS)
+        await until(pilot, lambda: screen.recipe.arch == "tiny" and field("base_lr") == "0.4")
+        assert field("pretrained") == "" and screen.recipe.pretrained is None
+        await until(pilot, lambda: "s/iter, measured" in text_of(derived), what="the tiny ETA again")
 
 
 async def test_a_hidden_screen_keeps_no_loader_child(project: Project) -> None:

@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
+from tests.tui.waiting import until
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
+from vocseg_tui.tui.screens.recipe import RecipeScreen
 
 SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-recipe")  # fixed: the header shows the project folder
 
@@ -25,9 +27,12 @@ def snapshot_project(pristine_sample: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 
 async def _validated(pilot: Pilot[None]) -> None:
-    await pilot.pause(0.6)
+    """The first validation and the ETA's read of the work dir have come back."""
+    screen = pilot.app.screen
+    assert isinstance(screen, RecipeScreen)
+    await until(pilot, lambda: not screen.check_pending, what="the debounced check")
     await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await pilot.wait_for_scheduled_animations()
 
 
 def test_recipe_80x24(snap_compare, snapshot_project: Project) -> None:  # type: ignore[no-untyped-def]

@@ -8,7 +8,7 @@ narrow heads, 64x64 crops, plain BN (one process), no pretrained download, 3 epo
 
 from __future__ import annotations
 
-from vocseg_tui.core.recipe.model import Recipe
+from vocseg_tui.core.recipe.model import MODEL_LR, Recipe
 from vocseg_tui.core.recipe.render import render_config
 
 SAMPLE_CONFIG_NAME = "sample_tiny.py"
@@ -18,9 +18,7 @@ SAMPLE_DATASET_SIZE = 26
 
 TINY_RECIPE = Recipe(
     name="sample_tiny", gpus=0, batch_per_gpu=2,
-    # A tiny model from scratch needs a far higher base LR than the pretrained R50 recipe
-    # (0.01 at 16) to learn anything in 39 iterations: 0.4 at 16 scales to 0.05 at batch 2.
-    base_lr=0.4, base_batch=16,
+    base_lr=MODEL_LR["tiny"][0], base_batch=MODEL_LR["tiny"][1],  # why so high: see MODEL_LR
     max_epochs=3, val_interval=1, ckpt_interval=1, max_keep_ckpts=3,
     crop=(64, 64), arch="tiny", backbone="ResNetV1c", pretrained=None,
     num_workers=0, seed=0, work_dir="work_dirs/sample_tiny",

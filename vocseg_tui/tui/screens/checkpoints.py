@@ -30,10 +30,11 @@ from vocseg_tui.core.checkpoints.evaluate import (
     project_root_of,
     start_evaluation,
 )
+from vocseg_tui.core.checkpoints.resume import check_resumable
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.ckpt_confirm import ConfirmScreen
-from vocseg_tui.tui.widgets.ckpt_detail import CheckpointDetail
+from vocseg_tui.tui.widgets.ckpt_detail import CheckpointDetail, resume_refusal
 from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
 
 REFRESH_S = 3.0
@@ -166,10 +167,20 @@ class CheckpointsScreen(AreaScreen):
         self.app.call_from_thread(self.action_refresh)
 
     def action_resume(self) -> None:
+        """Ask only a question whose yes can be kept: a file resume refuses (a weights-only
+        best_*, a run without its config) is refused at once, with what to do instead."""
         chosen = self._require()
         if chosen is None:
             return
         run, ckpt = chosen
+        try:
+            check_resumable(run, ckpt)
+        except VocsegError as error:
+            if ckpt.kind == "best":
+                self.notify(resume_refusal(run, ckpt), severity="warning", timeout=12, markup=False)
+            else:
+                self._error(error)
+            return
         devices = self.app.device_choice  # type: ignore[attr-defined]
         question = (f"Resume {run.name} from {ckpt.name} as a new job"
                     f"{' (on ' + devices.label() + ')' if not run.job_ids else ''}?")

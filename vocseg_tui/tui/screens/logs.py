@@ -4,13 +4,17 @@ Reading happens in a thread worker started by a timer this screen owns (paused w
 screen is hidden). Each tick reads at most a bounded batch of new lines for the job on show
 and hands it over in one `call_from_thread`, so a fast log never floods the message queue.
 Every job keeps its own buffer, feed and scroll position, so switching jobs is instant.
+
+Charts redraw at most once a second; a change that arrives sooner is drawn when that second
+is up (a one-shot timer), never dropped: the log of a job just switched to usually arrives in
+one batch right after the switch, and used to leave its curves blank.
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 from textual import on, work
@@ -21,7 +25,16 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from vocseg_tui.core.logs import Batch, LogFeed, LogTarget, all_targets, is_error_anchor
+from vocseg_tui.core.jobs.progress import epoch_complete
+from vocseg_tui.core.logs import (
+    Batch,
+    History,
+    LogFeed,
+    LogTarget,
+    Progress,
+    all_targets,
+    is_error_anchor,
+)
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.log_charts import LogCharts
 from vocseg_tui.tui.widgets.log_iou import IouTable
@@ -78,6 +91,7 @@ class LogsScreen(AreaScreen):
         self._targets_timer: Timer | None = None
         self._polling = False
         self._last_chart = 0.0
+        self._chart_timer: Timer | None = None
         self._selected_job: int | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -242,7 +256,8 @@ class LogsScreen(AreaScreen):
         where = str(feed.path) if feed.path else "waiting for the log to appear"
         state = f"{feed.target.state} · " if feed.target.state else ""
         ended = feed.target.state not in ("", "running", "queued")
-        parts = [f"[b]{feed.target.title}[/b]", f"{state}{history.progress.describe(eta=not ended)}"]
+        parts = [f"[b]{feed.target.title}[/b]",
+                 f"{state}{_progress(history, feed.target.state).describe(eta=not ended)}"]
         if history.train and history.train[-1].loss is not None:
             parts.append(f"loss {history.train[-1].loss:.4f}")
         if (best := history.best_val) is not None and best.miou is not None:
@@ -256,14 +271,32 @@ class LogsScreen(AreaScreen):
         banner.display = diagnosis is not None
         if diagnosis is not None:
             banner.update(f"[b]Failed:[/b] {diagnosis.summary} — [b]fix:[/b] {diagnosis.fix}")
-        now = time.monotonic()
-        tab = self.query_one("#logs-tabs", TabbedContent).active
-        if tab != "tab-log" and history.version != cache.drawn_version and \
-                (force or now - self._last_chart >= CHART_MIN_S):
-            self._last_chart = now
-            cache.drawn_version = history.version
-            self.query_one(LogCharts).draw(history, self.smoothing)
-            self.query_one(IouTable).draw(history)
+        self._draw_charts(force)
+
+    def _draw_charts(self, force: bool = False) -> None:
+        """Charts and the IoU table of the job on show, when a chart tab is open and its history
+        changed: now if forced or a second has passed since the last draw, else in what is left
+        of that second."""
+        if self.current is None or self.current not in self.caches:
+            return
+        cache = self.caches[self.current]
+        history = cache.feed.history
+        if self.query_one("#logs-tabs", TabbedContent).active == "tab-log" or \
+                history.version == cache.drawn_version:
+            return
+        wait = CHART_MIN_S - (time.monotonic() - self._last_chart)
+        if not force and wait > 0:
+            if self._chart_timer is None:
+                self._chart_timer = self.set_timer(wait, self._chart_due)
+            return
+        self._last_chart = time.monotonic()
+        cache.drawn_version = history.version
+        self.query_one(LogCharts).draw(history, self.smoothing)
+        self.query_one(IouTable).draw(history)
+
+    def _chart_due(self) -> None:
+        self._chart_timer = None
+        self._draw_charts()
 
     # --- actions ----------------------------------------------------------------------
     def action_toggle_follow(self) -> None:
@@ -339,3 +372,14 @@ class LogsScreen(AreaScreen):
 
     def action_refresh_jobs(self) -> None:
         self.load_targets()
+
+
+def _progress(history: History, state: str) -> Progress:
+    """Where the run stands, with an epoch whose checkpoint or validation was logged (or a run
+    that succeeded) counted whole: its last iterations log no line of their own."""
+    p = history.progress
+    latest = history.latest_val
+    if p.iters and epoch_complete(p.epoch, ended_epoch=latest.epoch if latest else None,
+                                  succeeded=state == "succeeded"):
+        return replace(p, iter=p.iters)
+    return p

@@ -3,7 +3,11 @@ findings inline, a preview of the config, a diff against mmseg's shipped one, a 
 
 Parsing, arithmetic, rendering and validation all live in `vocseg_tui.core.recipe`; the
 screen wires them up. Validation resolves the config with mmengine in a child process, so it
-runs in a thread worker, debounced, and never blocks typing.
+runs in a thread worker, debounced, and never blocks typing; the measured speed behind the ETA
+is read from the work dir's runs in a thread worker too, once per work dir and model.
+
+Switching the model resets what belongs to it (base LR at its base batch, weights; see
+`model_defaults`) and the ETA follows: a speed measured for the other model is not shown.
 """
 
 from __future__ import annotations
@@ -36,9 +40,9 @@ from vocseg_tui.core.recipe import (
     write_config,
 )
 from vocseg_tui.core.recipe.check import check_text, diff_against_shipped
-from vocseg_tui.core.recipe.eta import estimate
+from vocseg_tui.core.recipe.eta import Eta, seconds_per_iter
 from vocseg_tui.core.recipe.loader import ConfigLoader
-from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS
+from vocseg_tui.core.recipe.model import ARCHS, MATCHING_WEIGHTS, model_defaults
 from vocseg_tui.core.recipe.validate import Finding, has_errors
 from vocseg_tui.core.recipe.weights import weights_status
 from vocseg_tui.tui.screens.base import AreaScreen
@@ -58,6 +62,14 @@ class Checked(Message):
     findings: list[Finding] | None
     error: str = ""
     save_to: Path | None = None
+
+
+@dataclass
+class Measured(Message):
+    """The training speed measured in a work dir for a model (None: no run of it there)."""
+
+    key: tuple[str, str]
+    speed: tuple[float, Path] | None
 
 
 @dataclass
@@ -87,6 +99,11 @@ class RecipeScreen(AreaScreen):
         self._checked_text = ""
         self._debounce: Timer | None = None
         self._editor_loaded_for: str | None = None
+        self._form_arch = ""
+        """The model the form showed last: a Changed naming another one is a model switch."""
+        self._speeds: dict[tuple[str, str], tuple[float, Path] | None] = {}
+        """Seconds per iteration (and the scalars file) by (work dir, model), read by a worker."""
+        self._measuring: set[tuple[str, str]] = set()
         self.loader = ConfigLoader()
         """One long-lived mmengine child for all checks of this screen (closed on unmount)."""
 
@@ -102,6 +119,7 @@ class RecipeScreen(AreaScreen):
 
     def compose_body(self) -> ComposeResult:
         self.recipe = self._initial_recipe()
+        self._form_arch = self.recipe.arch
         with TabbedContent(initial="form", id="recipe-tabs"):
             with TabPane("Form", id="form"), Horizontal(id="recipe-main"):
                 yield RecipeForm(self.recipe, id="recipe-form")
@@ -138,6 +156,15 @@ class RecipeScreen(AreaScreen):
             self._debounce.resume()
         elif self.is_mounted and self.findings is None:
             self._schedule_check()
+        key = (self.recipe.work_dir, self.recipe.arch)
+        if key in self._speeds and key not in self._measuring:  # a run may have measured it since
+            self._measuring.add(key)
+            self._measure(key)
+
+    @property
+    def check_pending(self) -> bool:
+        """A validation waits for its debounce (typing stopped less than DEBOUNCE_S ago)."""
+        return self._debounce is not None
 
     @property
     def form(self) -> RecipeForm:
@@ -154,8 +181,24 @@ class RecipeScreen(AreaScreen):
         if choice.is_cpu:
             self.form.set_field("amp", "false")
 
+    def _follow_model(self, values: dict[str, str]) -> dict[str, str]:
+        """On a switch of the model field, reset the fields that belong to the model."""
+        arch = values.get("arch", self._form_arch)
+        if arch == self._form_arch or arch not in ARCHS:
+            return values
+        self._form_arch = arch
+        reset = {name: "" if value is None else str(value)
+                 for name, value in model_defaults(arch, values.get("backbone", "")).items()}
+        changed = {name: text for name, text in reset.items() if values.get(name) != text}
+        for name, text in changed.items():
+            self.form.set_field(name, text)
+        if changed:
+            self.notify(f"model {arch}: base LR {reset['base_lr']} at batch {reset['base_batch']}, "
+                        f"weights {reset['pretrained'] or 'none (from scratch)'}", title="Recipe")
+        return {**values, **reset}
+
     def on_recipe_form_changed(self, message: RecipeForm.Changed) -> None:
-        recipe, errors = recipe_from_strings(self.recipe, message.values)
+        recipe, errors = recipe_from_strings(self.recipe, self._follow_model(message.values))
         was_invalid, self.errors = bool(self.errors), errors
         self.form.show_errors(errors)
         if recipe is None:
@@ -181,11 +224,35 @@ class RecipeScreen(AreaScreen):
     def _refresh_derived(self) -> None:
         project = self.app.project  # type: ignore[attr-defined]
         derived = derive(self.recipe)
-        eta = estimate(project.root / self.recipe.work_dir, derived.total_iters)
+        key = (self.recipe.work_dir, self.recipe.arch)
+        measuring = key not in self._speeds
+        if measuring and key not in self._measuring:
+            self._measuring.add(key)
+            self._measure(key)
+        speed = self._speeds.get(key)
+        eta = Eta(speed[0], speed[0] * derived.total_iters, speed[1]) if speed else None
         self.query_one(DerivedPanel).show(self.recipe, derived, eta,
-                                          weights_status(self.recipe.pretrained, project.root))
+                                          weights_status(self.recipe.pretrained, project.root),
+                                          measuring=measuring)
         if self._active_tab() == "preview":
             self._load_preview()
+
+    @work(thread=True, group="recipe-eta", exit_on_error=False)
+    def _measure(self, key: tuple[str, str]) -> None:
+        """Read the speed runs of this model measured in the work dir (off the UI thread);
+        always answers, so the panel never stays at "measuring…"."""
+        work_dir, arch = key
+        speed = None
+        try:
+            speed = seconds_per_iter(self.app.project.root / work_dir, arch)  # type: ignore[attr-defined]
+        finally:
+            self.post_message(Measured(key, speed))
+
+    def on_measured(self, message: Measured) -> None:
+        self._measuring.discard(message.key)
+        self._speeds[message.key] = message.speed
+        if message.key == (self.recipe.work_dir, self.recipe.arch) and not self.errors:
+            self._refresh_derived()
 
     def _load_preview(self) -> None:
         """Re-highlighting the whole file costs more than a keystroke should: only when shown."""
@@ -306,6 +373,7 @@ class RecipeScreen(AreaScreen):
         with contextlib.suppress(VocsegError):
             stored = recipe_from_text(text)
         if stored is not None and stored != self.recipe:
+            self._form_arch = stored.arch  # the file's own model and LR: not a switch to reset
             self.form.load(stored)
 
     # Tabs: diff and raw editor ------------------------------------------------------------------

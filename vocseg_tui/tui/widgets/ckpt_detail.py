@@ -19,10 +19,32 @@ def describe(run: Run, ckpt: Checkpoint) -> str:
     if not ckpt.ok:
         lines.append(f"[red]damaged: {ckpt.problem}[/red]  (never used for resume or demo)")
     elif ckpt.kind == "best":
-        lines.append("weights only (no optimizer state): demo and evaluation, not resume")
+        instead = resume_instead(run, ckpt)
+        lines.append("weights only (no optimizer state): demo, evaluation and fine-tuning "
+                     "(load_from); " + (f"to continue training, resume from {instead.name}"
+                                        if instead else "no epoch/iter checkpoint to resume from"))
     if run.job_ids:
         lines.append(f"jobs: {', '.join(str(j) for j in run.job_ids[:5])}")
     return "\n".join(lines)
+
+
+def resume_instead(run: Run, ckpt: Checkpoint) -> Checkpoint | None:
+    """What to resume from in place of a weights-only best_* file: the intact epoch_/iter_
+    file of the same step (mmengine saved both at once), else the run's newest intact one."""
+    steps = [c for c in run.usable if c.kind in ("epoch", "iter")]
+    same = next((c for c in steps if (c.unit, c.step) == (ckpt.unit, ckpt.step)), None)
+    return same or (steps[0] if steps else None)
+
+
+def resume_refusal(run: Run, ckpt: Checkpoint) -> str:
+    """Why a best_* file cannot be resumed from, and the two things a user may want instead."""
+    instead = resume_instead(run, ckpt)
+    config = run.config_dump or "CONFIG"
+    resume = (f"Resume from {instead.name} instead (highlight it, press r)" if instead else
+              "No epoch_*/iter_* checkpoint of this run is left to resume from")
+    return (f"{ckpt.name} holds weights only (mmengine saves best_* without optimizer and LR "
+            f"schedule state), so training cannot continue from it.\n{resume}, or fine-tune from "
+            f"these weights: vocseg-tui train {config} --cfg-options load_from={ckpt.path}")
 
 
 def evaluation_line(status: EvalStatus) -> str:

@@ -1,4 +1,9 @@
-"""Training curves of one run: loss (raw and smoothed, decode and aux heads), LR, mIoU."""
+"""Training curves of one run: loss (raw and smoothed, decode and aux heads), LR, mIoU.
+
+Every chart is as wide as the pane gives it (the plots share the pane's width; nothing is
+drawn past its edge), titles are short enough for the narrow LR and mIoU plots at 80 columns,
+and the x axis is labelled with whole iterations or epochs, the newest always among them.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +13,26 @@ from textual_plotext import PlotextPlot
 
 from vocseg_tui.core.logs import History, smooth
 
+MAX_TICKS = 5
+
+
+def whole_ticks(xs: list[float], count: int = MAX_TICKS) -> list[float]:
+    """Up to `count` whole numbers spread from the first to the last x, both ends included."""
+    low, high = round(min(xs)), round(max(xs))
+    if high - low < count:
+        return [float(x) for x in range(low, high + 1)]
+    step = (high - low) / (count - 1)
+    return sorted({float(round(low + n * step)) for n in range(count)})
+
 
 class LogCharts(Vertical):
     """Three plots fed from a run's History; redrawn only when the history changed."""
 
     DEFAULT_CSS = """
-    LogCharts { height: 1fr; }
+    LogCharts { height: 1fr; width: 1fr; }
     LogCharts #chart-loss { height: 1fr; }
     LogCharts #chart-row { height: 1fr; }
-    LogCharts PlotextPlot { height: 1fr; }
+    LogCharts PlotextPlot { height: 1fr; width: 1fr; }
     """
 
     def compose(self) -> ComposeResult:
@@ -45,6 +61,7 @@ class LogCharts(Vertical):
                 kx, ky = history.series(key)
                 if kx:
                     plt.plot(kx, smooth(ky, smoothing), label=label, marker="braille")
+            plt.xticks(whole_ticks(xs))
             plt.xlabel("iteration")
         widget.refresh()
 
@@ -57,6 +74,7 @@ class LogCharts(Vertical):
         xs, ys = history.series("lr")
         if xs:
             plt.plot(xs, ys, marker="braille")
+            plt.xticks(whole_ticks(xs, 3))
         widget.refresh()
 
     def _miou(self, history: History) -> None:
@@ -66,8 +84,9 @@ class LogCharts(Vertical):
         plt.clear_figure()
         xs, ys = history.miou_series()
         best = max(ys) if ys else None
-        plt.title(f"mIoU per validation (best {best:.2f})" if best is not None else "mIoU")
+        plt.title(f"mIoU (best {best:.2f})" if best is not None else "mIoU")
         if xs:
             plt.plot(xs, ys, marker="dot")
+            plt.xticks(whole_ticks(xs, 3))
             plt.xlabel("epoch" if history.validations and history.validations[-1].epoch else "iteration")
         widget.refresh()

@@ -15,7 +15,10 @@ from vocseg_tui.core.recipe.weights import WeightsStatus
 class DerivedPanel(Static):
     """Recomputed on every valid change of the form; dimmed while the form has errors."""
 
-    def show(self, recipe: Recipe, derived: Derived, eta: Eta | None, weights: WeightsStatus) -> None:
+    def show(self, recipe: Recipe, derived: Derived, eta: Eta | None, weights: WeightsStatus, *,
+             measuring: bool = False) -> None:
+        """`eta` None: no run of this model in the work dir measured its speed (yet, while
+        `measuring`: the runs there are being read)."""
         self.remove_class("-stale")
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold")
@@ -26,7 +29,11 @@ class DerivedPanel(Static):
         table.add_row("iters/epoch", f"{derived.iters_per_epoch:,} ({recipe.dataset_size:,} img)")
         table.add_row("total iters", f"{derived.total_iters:,}")
         table.add_row("40k sched", f"{derived.epochs_equiv_40k:.1f} ep (20k {derived.epochs_equiv_20k:.1f})")
-        table.add_row("ETA", eta.label() if eta else Text("after a first run", "dim"))
+        if eta is not None:
+            table.add_row("ETA", eta.label())
+        else:
+            table.add_row("ETA", Text("measuring…" if measuring else
+                                      f"not measured for {recipe.arch} yet", "dim"))
         style = {"download": "yellow", "missing": "red", "unknown": "yellow"}.get(weights.kind, "green")
         table.add_row("weights", Text(_short_weights(weights), style))
         self.update(table)
