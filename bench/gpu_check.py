@@ -184,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     site.activate()
     found = site.probe()
     probe_s = time.monotonic() - started
+    if not found.get("torch", {}).get("ok"):
+        return bad_input(f"{sys.executable} cannot import torch ({found.get('torch', {}).get('error')})",
+                         "run the check with the Python that has your CUDA build of torch")
     wheel_dir = args.wheels or (DEFAULT_WHEELS if DEFAULT_WHEELS.is_dir() else None)
     if not wheels.stack_present(found) and wheel_dir is None:
         why = wheels.first_failure(found) or "wrong versions"

@@ -51,7 +51,7 @@ PRESENT_ON_TARGET: frozenset[str] = frozenset({
 })
 
 # Modules whose import proves the installed stack works (the first error names what is missing).
-STACK_MODULES = ("mmengine", "mmcv", "mmseg", "yapf", "addict", "prettytable", "ftfy", "regex",
+STACK_MODULES = ("torch", "mmengine", "mmcv", "mmseg", "yapf", "addict", "prettytable", "ftfy", "regex",
                  "psutil", "platformdirs", "termcolor", "yaml", "cv2", "scipy", "matplotlib", "PIL",
                  "pkg_resources", "distutils")
 """`pkg_resources` and `distutils`: mmengine imports both (its environment report runs

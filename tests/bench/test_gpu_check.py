@@ -101,6 +101,21 @@ def test_a_missing_wheel_folder_is_refused_before_anything_runs(tmp_path: Path) 
     assert done.stdout == "" and not work.exists()
 
 
+def test_an_interpreter_without_torch_is_refused_with_the_fix(tmp_path: Path) -> None:
+    """The mistake to expect on a GPU machine: `python3` is not the Python that has torch."""
+    base = Path(getattr(sys, "_base_executable", sys.executable))
+    has_torch = subprocess.run([str(base), "-c", "import torch"], capture_output=True, check=False)
+    if has_torch.returncode == 0:
+        pytest.skip(f"{base} has torch too")
+    done = subprocess.run([str(base), str(SCRIPT), "--work", str(tmp_path / "work")], capture_output=True,
+                          text=True, timeout=120, check=False, cwd=REPO,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert done.returncode == 2 and done.stdout == ""
+    assert f"error: {base} cannot import torch" in done.stderr
+    assert "hint: run the check with the Python that has your CUDA build of torch" in done.stderr
+    assert not (tmp_path / "work").exists()
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["--only", "train_fp32,warp_drive"], "error: --only 'train_fp32,warp_drive': unknown step warp_drive"),
     (["--budget", "0"], "error: --budget 0.0 is not a positive number of seconds"),
@@ -150,3 +165,28 @@ def test_the_closure_check_names_requirements_nobody_brings(tmp_path: Path) -> N
            "extras_only; extra == 'all'")
     assert check_closure(tmp_path, "3.12") == ["left-behind"]
     assert check_closure(tmp_path, "3.10") == ["left-behind", "tomli"]
+
+
+def test_the_site_folder_runs_its_pth_files_like_site_packages(tmp_path: Path) -> None:
+    """Python 3.12 has no distutils: mmengine gets it from setuptools' shim, which a .pth file
+    switches on, and a folder on PYTHONPATH runs no .pth file unless made a site dir."""
+    sys.path.insert(0, str(REPO / "bench"))
+    try:
+        from gpu_check_wheels import Site, write_sitecustomize
+    finally:
+        sys.path.remove(str(REPO / "bench"))
+    site, other = tmp_path / "site", tmp_path / "other"
+    site.mkdir()
+    other.mkdir()
+    (site / "shim.pth").write_text("import os; os.environ['GPU_CHECK_PTH'] = 'ran'\n")
+    (other / "sitecustomize.py").write_text("import os; os.environ['GPU_CHECK_OTHER'] = 'ran'\n")
+    show = "import os; print(os.environ.get('GPU_CHECK_PTH'), os.environ.get('GPU_CHECK_OTHER'))"
+
+    def child() -> str:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(other)])}
+        return subprocess.run([sys.executable, "-c", show], env=env, capture_output=True, text=True,
+                              check=True).stdout.strip()
+
+    assert child() == "None ran", "a plain PYTHONPATH folder: its .pth file never runs"
+    write_sitecustomize(Site(site, REPO))
+    assert child() == "ran ran", "the .pth file runs, and so does the sitecustomize it shadows"
