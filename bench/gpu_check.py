@@ -78,6 +78,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--keep", action="store_true",
                         help="keep the work folder (kept anyway when a step fails)")
     parser.add_argument("--cpu", action="store_true", help="the CPU path even where a GPU is visible")
+    parser.add_argument("--smoke", choices=["quick", "full"], default="quick",
+                        help="without a GPU: quick skips the CUDA-only steps; full runs stop/resume, "
+                             "evaluation and the demo on CPU with the sample's tiny model (default: quick)")
     parser.add_argument("--only", default=None, metavar="STEP,...",
                         help=f"run these steps and what they need; one of: {', '.join(STEPS)}")
     parser.add_argument("--budget", type=float, default=DEFAULT_BUDGET_S, metavar="SECONDS",
@@ -339,7 +342,8 @@ def make_context(args: argparse.Namespace, site: wheels.Site, work: Path, cores:
                   + (f", CUDA_VISIBLE_DEVICES={hidden!r}" if hidden is not None else "") + ")")
     else:
         reason = ""
-    return Context(site=site, work=work, gpu=not reason, cpu_reason=reason, cores=cores, deadline=deadline)
+    return Context(site=site, work=work, gpu=not reason, cpu_reason=reason, cores=cores, deadline=deadline,
+                   smoke_full=args.smoke == "full")
 
 
 def machine(state: dict[str, Any], cores: int) -> dict[str, Any]:

@@ -48,6 +48,9 @@ class Context:
     cores: int
     deadline: float
     """time.monotonic() by which everything must be done."""
+    smoke_full: bool = False
+    """Without a GPU, also run stop/resume, evaluation and the demo on CPU (the sample's tiny
+    model) instead of skipping them."""
     made: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -63,6 +66,12 @@ class Context:
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
+
+    def skip_cuda_step(self, what: str) -> None:
+        """Raise Skip for a CUDA step without a GPU, unless --smoke full asked for it on CPU."""
+        if not self.gpu and not self.smoke_full:
+            raise Skip(f"{what} on CUDA needs a GPU: {self.cpu_reason} "
+                       "(--smoke full runs it on CPU with the sample's tiny model)")
 
 
 # --- the CLI and the registry -------------------------------------------------------------------
@@ -218,7 +227,7 @@ def step_data(ctx: Context) -> dict[str, Any]:
                                "iters_per_epoch": plan.iters_per_epoch, "num_workers": plan.num_workers,
                                "shm_free_mib": shm_free_mib(),
                                "config": str(config)}
-    if not ctx.gpu:  # stop/resume, eval and demo run on the sample's tiny model on CPU
+    if not ctx.gpu and ctx.smoke_full:  # stop/resume, eval and demo on the sample's tiny model
         from vocseg_tui.core.data import splits
         from vocseg_tui.core.data.convert import convert_all
         from vocseg_tui.core.project import Project
@@ -274,6 +283,7 @@ def step_train(ctx: Context, *, amp: bool) -> dict[str, Any]:
 
 def step_stop_resume(ctx: Context) -> dict[str, Any]:
     """Launch, `stop --after-epoch`, `resume`: the new attempt continues at epoch 2, on the GPU."""
+    ctx.skip_cuda_step("stop and resume")
     if ctx.gpu:
         project, config, extra = ctx.made["r50_project"], ctx.made["r50_config"], []
         per_epoch = ctx.plan.iters_per_epoch
@@ -330,6 +340,7 @@ def step_eval(ctx: Context) -> dict[str, Any]:
     from vocseg_tui.core.checkpoints.discovery import find_checkpoint
     from vocseg_tui.core.checkpoints.evaluate import evaluation_status, start_evaluation
 
+    ctx.skip_cuda_step("evaluation")
     run, checkpoint = find_checkpoint(ctx.made["checkpoint"])
     paths = start_evaluation(run, checkpoint)
     status = evaluation_status(checkpoint)
@@ -350,6 +361,7 @@ def step_eval(ctx: Context) -> dict[str, Any]:
 
 def step_demo(ctx: Context) -> dict[str, Any]:
     """`vocseg-tui demo CKPT --device cuda`: the overlay is written, the classes listed."""
+    ctx.skip_cuda_step("the demo")
     checkpoint: Path = ctx.made["checkpoint"]
     out = ctx.work / f"demo_{_device_name(ctx)}.png"
     done = cli(ctx, "demo", str(checkpoint), "--device", _device_name(ctx), "--out", str(out), "--json",

@@ -47,7 +47,7 @@ def nvml_driver_present() -> bool:
 
 
 @pytest.mark.slow
-def test_cpu_path_runs_the_same_code_and_says_why_cuda_steps_are_skipped(tmp_path: Path) -> None:
+def test_cpu_path_trains_the_real_r50_and_says_why_cuda_steps_are_skipped(tmp_path: Path) -> None:
     work = tmp_path / "work"
     done = gpu_check("--work", str(work), "--keep")
     result = last_json(done)
@@ -76,19 +76,35 @@ def test_cpu_path_runs_the_same_code_and_says_why_cuda_steps_are_skipped(tmp_pat
     assert train["images_per_s"] > 0 and train["max_memory_allocated_mib"] is None
     assert train["gpus"] == [] and train["cuda_visible_devices"] == ""
     assert steps["train_amp"]["status"] == "skipped" and "AMP needs CUDA" in steps["train_amp"]["reason"]
-
-    # Stop after epoch 1, resume: the new attempt starts at epoch 1's end and trains epoch 2 only.
-    resumed = steps["stop_resume"]
-    assert resumed["status"] == "ok"
-    assert resumed["resumed_from"] == "epoch_1.pth" and resumed["resumed_at"] == {"epoch": 1, "iter": 13}
-    assert resumed["epochs_trained_after_resume"] == [2]
-    assert steps["eval"]["status"] == "ok" and steps["eval"]["device"] == "cpu"
-    assert 0 <= steps["eval"]["mIoU"] <= 100 and steps["eval"]["images"] > 0
-    assert steps["demo"]["status"] == "ok" and Path(steps["demo"]["out"]).read_bytes()[:4] == b"\x89PNG"
+    for name in ("stop_resume", "eval", "demo"):
+        assert steps[name]["status"] == "skipped", name
+        reason = steps[name]["reason"]
+        assert "on CUDA needs a GPU: torch" in reason and "--smoke full" in reason, reason
 
     # Nothing left running, and the check used a registry of its own.
     assert result["jobs_stopped_at_end"] == []
     assert (work / "state").is_dir()
+
+
+@pytest.mark.slow
+def test_full_smoke_stops_resumes_evaluates_and_demos_through_the_product(tmp_path: Path) -> None:
+    done = gpu_check("--smoke", "full", "--only", "eval,demo", "--work", str(tmp_path / "work"), "--keep")
+    result = last_json(done)
+    steps = result["steps"]
+    assert done.returncode == 0, json.dumps(steps, indent=1)
+    assert steps["train_fp32"]["reason"] == "not selected (--only)"
+
+    # Stop after epoch 1, resume: the new attempt starts at epoch 1's end and trains epoch 2 only.
+    resumed = steps["stop_resume"]
+    assert resumed["status"] == "ok" and resumed["smoke"] is True
+    assert resumed["resumed_from"] == "epoch_1.pth" and resumed["resumed_at"] == {"epoch": 1, "iter": 13}
+    assert resumed["epochs_trained_after_resume"] == [2]
+    assert resumed["resumed_job"] != resumed["first_job"]
+    assert steps["eval"]["status"] == "ok" and steps["eval"]["device"] == "cpu"
+    assert 0 <= steps["eval"]["mIoU"] <= 100 and steps["eval"]["images"] > 0
+    assert steps["demo"]["status"] == "ok" and Path(steps["demo"]["out"]).read_bytes()[:4] == b"\x89PNG"
+    assert steps["demo"]["classes"], "the legend lists the classes found"
+    assert result["jobs_stopped_at_end"] == []
 
 
 def test_a_missing_wheel_folder_is_refused_before_anything_runs(tmp_path: Path) -> None:
@@ -117,6 +133,7 @@ def test_an_interpreter_without_torch_is_refused_with_the_fix(tmp_path: Path) ->
 
 
 @pytest.mark.parametrize(("args", "message"), [
+    (["--smoke", "all"], "error: argument --smoke: invalid choice: 'all'"),
     (["--only", "train_fp32,warp_drive"], "error: --only 'train_fp32,warp_drive': unknown step warp_drive"),
     (["--budget", "0"], "error: --budget 0.0 is not a positive number of seconds"),
     (["--budget", "soon"], "error: argument --budget: invalid float value: 'soon'"),
