@@ -158,9 +158,9 @@ def check_closure(folder: Path, python_version: str) -> list[str]:
     from packaging.markers import default_environment
     from packaging.requirements import Requirement
 
-    environment = {**default_environment(), "python_version": python_version,
-                   "python_full_version": f"{python_version}.0", "sys_platform": "linux",
-                   "platform_system": "Linux", "os_name": "posix", "extra": ""}
+    environment = {str(k): str(v) for k, v in default_environment().items()}
+    environment.update(python_version=python_version, python_full_version=f"{python_version}.0",
+                       sys_platform="linux", platform_system="Linux", os_name="posix", extra="")
     carried = {normalise(p.name.split("-")[0]) for p in folder.glob("*.whl")}
     carried |= {"mmcv"} if (folder / MMCV_SDIST_FILE).is_file() else set()
     requirements: list[str] = []
