@@ -88,8 +88,21 @@ def cli(ctx: Context, *args: str, cwd: Path, timeout: float = 180.0) -> subproce
     return done
 
 
+def json_out(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    """The JSON object a `--json` command printed last (anything printed before it is ignored)."""
+    lines = done.stdout.strip().splitlines()
+    command = " ".join(map(str, done.args[2:5]))
+    try:
+        value = json.loads(lines[-1])
+    except (IndexError, ValueError):
+        raise Fail(f"`{command} ...` printed no JSON: {done.stdout[-300:]!r}") from None
+    if not isinstance(value, dict):
+        raise Fail(f"`{command} ...` printed {value!r}, not a JSON object")
+    return value
+
+
 def launch(ctx: Context, cwd: Path, *args: str) -> int:
-    return int(json.loads(cli(ctx, "train", *args, "--json", cwd=cwd).stdout)["id"])
+    return int(json_out(cli(ctx, "train", *args, "--json", cwd=cwd))["id"])
 
 
 def wait_job(ctx: Context, job_id: int, states: set[str] = END_STATES) -> Any:
@@ -304,7 +317,7 @@ def step_stop_resume(ctx: Context) -> dict[str, Any]:
     marker = (work_dir / "last_checkpoint").read_text(encoding="utf-8").strip()
     if Path(marker).name != "epoch_1.pth":
         raise Fail(f"last_checkpoint names {marker}, not epoch_1.pth")
-    second = int(json.loads(cli(ctx, "resume", str(first), "--json", cwd=project.root).stdout)["id"])
+    second = int(json_out(cli(ctx, "resume", str(first), "--json", cwd=project.root))["id"])
     resumed = wait_job(ctx, second)
     require_state(resumed, "succeeded")
     log = resumed.log_path.read_text(encoding="utf-8", errors="replace")
@@ -366,7 +379,7 @@ def step_demo(ctx: Context) -> dict[str, Any]:
     out = ctx.work / f"demo_{_device_name(ctx)}.png"
     done = cli(ctx, "demo", str(checkpoint), "--device", _device_name(ctx), "--out", str(out), "--json",
                cwd=checkpoint.parent)
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json_out(done)
     if not out.is_file() or out.read_bytes()[:8] != b"\x89PNG\r\n\x1a\n":
         raise Fail(f"the demo did not write a PNG at {out}")
     return {"smoke": not ctx.gpu, "device": _device_name(ctx), "worker_seconds": result.get("seconds"),
