@@ -352,10 +352,12 @@ def step_eval(ctx: Context) -> dict[str, Any]:
     """Evaluation of the resumed run's checkpoint through the core (the Checkpoints area's path)."""
     from vocseg_tui.core.checkpoints.discovery import find_checkpoint
     from vocseg_tui.core.checkpoints.evaluate import evaluation_status, start_evaluation
+    from vocseg_tui.core.placement import parse_gpus
 
     ctx.skip_cuda_step("evaluation")
     run, checkpoint = find_checkpoint(ctx.made["checkpoint"])
-    paths = start_evaluation(run, checkpoint)
+    # The GPU the check trained on, pinned like the Checkpoints area pins it (cuda:0 inside).
+    paths = start_evaluation(run, checkpoint, devices=parse_gpus("0" if ctx.gpu else "cpu")).paths
     status = evaluation_status(checkpoint)
     while status.state == "running" and ctx.remaining() > 0:
         time.sleep(0.25)
@@ -363,7 +365,7 @@ def step_eval(ctx: Context) -> dict[str, Any]:
     if status.state != "done":
         raise Fail(f"evaluation ended {status.state}: {status.message} (log: {paths.log})")
     log = paths.log.read_text(encoding="utf-8", errors="replace")
-    on_cuda = "CUDA available: True" in log
+    on_cuda = "evaluating on cuda:0" in log  # tools/test.py's first line names its device
     if ctx.gpu and not on_cuda:
         raise Fail(f"the evaluation did not see CUDA (log: {paths.log})")
     metrics = status.metrics
