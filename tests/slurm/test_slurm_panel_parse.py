@@ -4,7 +4,7 @@ and GPUs asked per job rather than per node."""
 
 from __future__ import annotations
 
-from vocseg_tui.core.gpus.slurm_cluster import ClusterView, parse_sinfo, parse_squeue
+from vocseg_tui.core.slurm.cluster import ClusterView, parse_sinfo, parse_squeue
 
 # sinfo -N -h -O PartitionName:|,NodeList:|,StateLong:|,CPUsState:|,Gres:|,GresUsed:|,Reason:|
 SINFO = """\

@@ -33,7 +33,7 @@ def _jobs(project: Project) -> tuple[int, int]:
     running = registry.add(name="sample_tiny", config=str(project.configs_dir / "sample_tiny.py"),
                            work_dir=str(work_dir), cwd=str(project.root), backend="tmux",
                            state=JobState.RUNNING, parent_id=failed.id, attempt=2,
-                           tmux_session="vocseg-job-2",
+                           backend_data={"tmux_session": "vocseg-job-2"},
                            supervisor_pid=os.getpid(), supervisor_started=start_time(os.getpid()),
                            train_pid=os.getpid(), started_at=time.time() - 60)
     running.paths.create()
