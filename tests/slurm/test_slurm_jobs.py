@@ -198,3 +198,23 @@ def test_two_srun_tasks_train_with_gloo_through_mmengines_slurm_launcher(
                  "dist_cfg: {'backend': 'gloo'}"):  # mmengine prints its world size as "GPU number"
         assert line in log, log[-2000:]
     assert (Path(job.work_dir) / "epoch_1.pth").is_file()
+
+
+def test_gpus_per_node_train_over_nccl_on_the_gpus_slurm_allocated(slurm: Cluster,
+                                                                   sample_project: Project) -> None:
+    """The login node (here too) has no GPU: the job must still be planned for nccl on Slurm's
+    GPUs, with CUDA_VISIBLE_DEVICES from slurmstepd, not from us. The test node's GPUs are fake
+    GRES devices and torch here is a CPU build, so the run then stops with the clear error of a
+    GPU run that finds no CUDA device, instead of training over gloo on the CPU."""
+    project = ready(sample_project)
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", str(GPUS),
+               "--cpus-per-task", "1", "--json", *ONE_EPOCH, cwd=project.root)
+    job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
+    script = Path(SlurmBackend.record(job).batch_script).read_text()
+    assert f"#SBATCH --gpus-per-node={GPUS}" in script and f"#SBATCH --ntasks-per-node={GPUS}" in script
+    assert "export CUDA_VISIBLE_DEVICES" not in script and "export MASTER_ADDR=" in script
+    assert "srun --cpus-per-task=1 " in script and "env_cfg.dist_cfg.backend=nccl --launcher slurm" in script
+    assert job.state.value == "failed", seen
+    log = job.log_path.read_text(errors="replace")
+    assert "planned for GPUs (launcher slurm, backend nccl)" in log, log[-2000:]
+    assert "CUDA_VISIBLE_DEVICES='0,1'" in log, "slurmstepd hands each task the allocated GPUs"

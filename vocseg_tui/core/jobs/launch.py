@@ -111,11 +111,16 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
     if request.max_retries < 0 or request.max_retries > 10:
         raise LaunchRefused(f"retries must be between 0 and 10, not {request.max_retries}", "use 0 to 10")
     backend_options = backend.check_options(dict(request.backend_options))
-    queued = request.queue is not None
-    devices, warnings = check_gpus(request.devices, force=request.force, queued=queued)
-    pending = request.queue.count if request.queue is not None else 0
-    if pending:
-        check_gpu_count(pending)
+    allocation = backend.allocation(backend_options)
+    queue = request.queue
+    pending = queue.count if queue is not None else 0
+    devices, warnings = request.devices, list[str]()
+    if allocation is None:  # GPUs of this machine (a scheduler's are checked by its back end)
+        devices, warnings = check_gpus(request.devices, force=request.force, queued=queue is not None)
+        if pending:
+            check_gpu_count(pending)
+        if queue is not None and queue.gpus:
+            queue = replace(queue, uuids=devices.uuids)  # the queue waits for these boards
     work_dir = (request.work_dir or default_work_dir(request.cwd, config)).expanduser()
     work_dir = (request.cwd / work_dir if not work_dir.is_absolute() else work_dir).resolve()
     check_work_dir(work_dir, create=not dry_run)
@@ -124,14 +129,13 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
     spec = LaunchSpec(config=str(config), work_dir=str(work_dir), cwd=str(request.cwd.resolve()),
                       name=config.stem, devices=devices, pending_gpus=pending, nproc=request.nproc,
                       amp=request.amp, cfg_options=tuple(request.cfg_options), resume_from=resume_from,
-                      backend_kind=request.backend, allocation=backend.allocation(backend_options),
-                      registry_path=str(registry.path))
+                      backend_kind=request.backend, allocation=allocation, registry_path=str(registry.path))
     plan = make_plan(spec)
     _validate_config(config, request.cwd, plan.nproc)
-    queue = request.queue.to_json() if request.queue else {}
     options = {"nproc": plan.nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
                "backend_options": backend_options}
-    return Prepared(spec, plan, queue, options, request.max_retries, tuple(warnings))
+    return Prepared(spec, plan, queue.to_json() if queue else {}, options, request.max_retries,
+                    tuple(warnings))
 
 
 def _resume_point(request: LaunchRequest, work_dir: Path) -> str:

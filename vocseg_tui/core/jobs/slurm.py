@@ -24,7 +24,7 @@ from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, STOPPED_EXIT, JobState
 from vocseg_tui.core.slurm import control
 from vocseg_tui.core.slurm.batch import DIRECTIVES, BatchSpec, batch_script, time_limit_s
-from vocseg_tui.core.slurm.cluster import partition_gpus
+from vocseg_tui.core.slurm.cluster import PartitionGpus, partition_gpus
 from vocseg_tui.core.slurm.runner import SlurmError, tools_missing
 from vocseg_tui.core.slurm.states import to_local
 
@@ -103,16 +103,21 @@ class SlurmBackend(LaunchBackend):
             checked.setdefault("resubmits", DEFAULT_RESUBMITS)
         return checked
 
-    @staticmethod
-    def _check_cluster(options: dict[str, Any]) -> None:
-        partition = options.get("partition")
-        wanted = int(options.get("gpus_per_node") or 0)
-        if not partition and not wanted:
+    @classmethod
+    def _check_cluster(cls, options: dict[str, Any]) -> None:
+        if not options.get("partition") and not options.get("gpus_per_node"):
             return
         try:
             cluster = partition_gpus()
         except SlurmError as error:
             raise LaunchRefused(error.message, "check that slurmctld is reachable (`sinfo`)") from error
+        cls.check_against(options, cluster)
+
+    @staticmethod
+    def check_against(options: dict[str, Any], cluster: PartitionGpus) -> None:
+        """The partition exists and a node of it has the GPUs asked for."""
+        partition = options.get("partition")
+        wanted = int(options.get("gpus_per_node") or 0)
         if partition and partition not in cluster.most_per_node:
             raise LaunchRefused(f"Slurm has no partition {partition!r}",
                                 f"use one of: {', '.join(cluster.most_per_node) or '(none)'} (see `sinfo`)")
