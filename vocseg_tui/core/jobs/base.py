@@ -139,6 +139,9 @@ class LaunchBackend(ABC):
 
     def device_label(self, job: Job) -> str:
         """Where it trains, in a few words (the Jobs table's device column)."""
+        waiting_for = int(job.queue.get("count", 0)) if job.queue else 0
+        if waiting_for and not job.gpus:
+            return f"any {waiting_for} GPU"  # picked when the job starts
         label = "CPU" if not job.gpus else "GPU " + ",".join(map(str, job.gpus))
         nproc = int(job.options.get("nproc", 1))
         if nproc > 1 and not job.gpus:
