@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 
 import pytest
+from textual.widgets import Select
 
+from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
 from vocseg_tui.core.project import Project
@@ -131,3 +135,25 @@ async def test_refresh_timer_pauses_when_hidden(sample_project: Project) -> None
         await pilot.press("4")
         await pilot.pause()
         assert screen._timer._active.is_set()
+
+
+async def test_launch_dialog_offers_the_back_ends_and_refuses_a_colleagues_gpu(
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "gpus.json"
+    fake.write_text(json.dumps({"gpus": [{"uuid": "GPU-aaaa", "processes": [
+        {"pid": 999999, "user": "alice", "command": "python train.py", "gpu_memory_mib": 9000}]}]}))
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 48)) as pilot:
+        await pilot.pause()
+        app.device_choice = DeviceChoice((0,), ("GPU-aaaa",))  # chosen by hand in the GPUs area
+        await pilot.press("n")
+        await pilot.pause()
+        offered = [str(value) for _, value in app.screen.query_one("#launch-backend", Select)._options]
+        assert "local" in offered and "slurm" not in offered  # Slurm needs options the dialog lacks
+        await pilot.click("#launch-go")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts = [n.message for n in app._notifications]
+        assert any("GPU 0 is in use by alice" in t and "--force" in t for t in texts), texts
+        assert Registry().all_jobs() == []

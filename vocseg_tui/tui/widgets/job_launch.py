@@ -70,6 +70,13 @@ class LaunchDialog(ModalScreen[LaunchChoice | None]):
         if event.button.id == "launch-cancel":
             self.dismiss(None)
             return
+        self._launch()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the last field launches, like the Launch button."""
+        self._launch()
+
+    def _launch(self) -> None:
         config = self.query_one("#launch-config", Select).value
         if not isinstance(config, Path):
             self.notify("Pick a config first (the project's configs/ folder is empty?)", severity="error")
