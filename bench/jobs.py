@@ -5,6 +5,10 @@
 2. Resume latency, launch to the first new iteration, through the supervisor: epoch-based
    resume from epoch 1 vs from a late epoch (goal: flat), next to mmengine's stock
    iteration-based resume from an early vs a late iteration, which replays every trained batch.
+3. The launch contract: how long `make_plan` takes for the N-GPU and the Slurm case (pure, run
+   again by the supervisor at every real start), how long `launch()` takes to return (it waits
+   until the supervisor started the training or said what it waits for), and a dry run (every
+   check, the recipe's child process included, nothing started).
 
 The machine is shared, so each figure is noisy; the last line is one JSON object.
     .venv/bin/python bench/jobs.py [--epochs 4] [--rounds 2]
@@ -24,9 +28,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.training import convert_like_voc_aug
+from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import Registry
 from vocseg_tui.core.jobs.command import TRAIN_SCRIPT
-from vocseg_tui.core.jobs.launch import LaunchRequest, launch, stop
+from vocseg_tui.core.jobs.launch import LaunchRequest, launch, prepare, stop
+from vocseg_tui.core.jobs.plan import Allocation, LaunchSpec, make_plan
 from vocseg_tui.core.project import Project
 from vocseg_tui.core.sample import create_sample
 
@@ -69,9 +75,36 @@ def wait_end(job_id: int, timeout: float = 300) -> str:
     raise SystemExit(f"job {job_id} did not end in {timeout}s")
 
 
+LAUNCH_RETURNS_S: list[float] = []
+
+
 def supervised(project: Project, config: str, work_dir: Path, options: list[str]) -> str:
+    started = time.monotonic()
     job = launch(LaunchRequest(Path(config), project.root, work_dir=work_dir, cfg_options=options))
+    LAUNCH_RETURNS_S.append(time.monotonic() - started)
     return wait_end(job.id)
+
+
+def plan_us(spec: LaunchSpec, rounds: int = 2000) -> float:
+    """Median microseconds of one make_plan."""
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        make_plan(spec)
+        times.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2] * 1e6
+
+
+def contract_figures(project: Project, config: str) -> dict[str, float]:
+    base = {"config": "/p/c.py", "work_dir": "/p/w", "cwd": "/p", "job_id": 1, "port": 29400}
+    gpus = LaunchSpec(**base, devices=DeviceChoice(tuple(range(8)), tuple(f"GPU-{i}" for i in range(8))))
+    slurm = LaunchSpec(**base, allocation=Allocation(nodes=4, gpus_per_node=8, cpus_per_task=8,
+                                                     directives={"time": "24:00:00"}))
+    started = time.monotonic()
+    prepare(LaunchRequest(Path(config), project.root, work_dir=project.work_dirs / "dry"), dry_run=True)
+    return {"plan_8_gpus_us": round(plan_us(gpus), 1), "plan_slurm_4x8_us": round(plan_us(slurm), 1),
+            "dry_run_s": round(time.monotonic() - started, 2),
+            "launch_returns_s": round(min(LAUNCH_RETURNS_S), 2)}
 
 
 def resume_latency(project: Project, config: str, work_dir: Path, checkpoint: Path,
@@ -140,6 +173,7 @@ def main() -> None:
                                    iter_dir / f"iter_{late_iter}.pth", [])
         print(f"iteration-based resume (mmengine stock): from iter {ITERS_PER_EPOCH} {iter_early:.2f}s, "
               f"from iter {late_iter} {iter_late:.2f}s")
+        contract = contract_figures(project, config)
     print(json.dumps({
         "direct_ms_per_iter": round(direct_s * 1000, 2),
         "supervised_ms_per_iter": round(supervised_s * 1000, 2),
@@ -150,6 +184,7 @@ def main() -> None:
         f"iter_resume_from_{ITERS_PER_EPOCH}_s": round(iter_early, 2),
         f"iter_resume_from_{late_iter}_s": round(iter_late, 2),
         "iter_resume_late_over_early": round(iter_late / iter_early, 3),
+        **contract,
     }))
 
 

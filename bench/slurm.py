@@ -1,7 +1,7 @@
 """Benchmark reading Slurm jobs the way the Jobs screen does, on the real test cluster (root).
 
 The Jobs screen reads every job every 2 s. With N active Slurm jobs the old read asked
-`scontrol show job` once per job; now one `squeue` call reads them all (`slurm.prefetch`), and
+`scontrol show job` once per job; now one `squeue` call reads them all (`core/slurm/control.prefetch`), and
 the screen's first frame reads the registry only. Figures, in one run:
 
 - per_job_s: a full read with one scontrol call per active job (the old way);

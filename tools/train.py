@@ -155,21 +155,29 @@ def build_config(args: argparse.Namespace) -> Any:
     return cfg
 
 
-def init_cpu_process_group(launcher: str) -> bool:
+def init_cpu_process_group(launcher: str, backend: str) -> bool:
     """mmengine 0.10.7's `init_dist` calls `torch.cuda.set_device` even for gloo, which a CPU
-    build of torch cannot do; on CPU we join torchrun's (or srun's) group ourselves (env://) and
-    the Runner, seeing a group, skips its own initialisation."""
+    build of torch (or a process whose GPUs are hidden) cannot do; on CPU we join torchrun's (or
+    srun's) group ourselves (env://) and the Runner, seeing a group, skips its own
+    initialisation. Only on CPU: on GPUs mmengine's own path runs (set_device(LOCAL_RANK), or
+    SLURM_LOCALID under srun, then init_process_group with the plan's nccl), and a GPU run that
+    finds no CUDA device stops here instead of training slowly over gloo on the CPU."""
     import torch
     import torch.distributed as dist
 
     if launcher not in ("pytorch", "slurm") or torch.cuda.is_available():
         return False
+    if backend != "gloo":
+        raise SystemExit(f"error: this run was planned for GPUs (launcher {launcher}, backend {backend}), "
+                         "but torch sees no CUDA device (CUDA_VISIBLE_DEVICES="
+                         f"{os.environ.get('CUDA_VISIBLE_DEVICES')!r}, CUDA build: {torch.version.cuda})")
     if launcher == "slurm":  # the env:// variables from what srun gives every task
         hosts = subprocess.run(["scontrol", "show", "hostnames", os.environ["SLURM_NODELIST"]],
                                capture_output=True, text=True, check=True).stdout.split()
         os.environ.setdefault("MASTER_PORT", "29500")
-        os.environ.update(MASTER_ADDR=hosts[0], WORLD_SIZE=os.environ["SLURM_NTASKS"],
-                          RANK=os.environ["SLURM_PROCID"], LOCAL_RANK=os.environ["SLURM_LOCALID"])
+        os.environ.setdefault("MASTER_ADDR", hosts[0])
+        os.environ.update(WORLD_SIZE=os.environ["SLURM_NTASKS"], RANK=os.environ["SLURM_PROCID"],
+                          LOCAL_RANK=os.environ["SLURM_LOCALID"])
     if not dist.is_initialized():
         dist.init_process_group(backend="gloo")
     return True
@@ -199,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     mmseg.utils.register_all_modules(init_default_scope=False)
     install_allowlist()
     cfg = build_config(args)
-    if init_cpu_process_group(args.launcher) and cfg.get("model_wrapper_cfg") is None:
+    backend = cfg.get("env_cfg", {}).get("dist_cfg", {}).get("backend", "nccl")
+    if init_cpu_process_group(args.launcher, backend) and cfg.get("model_wrapper_cfg") is None:
         # mmengine passes device_ids=[LOCAL_RANK], which DDP refuses for a CPU module.
         cfg.model_wrapper_cfg = dict(type="MMDistributedDataParallel", device_ids=None,
                                      broadcast_buffers=False,

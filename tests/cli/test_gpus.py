@@ -43,8 +43,9 @@ def test_no_driver_is_one_plain_cpu_only_line() -> None:
 def test_pick_prints_just_the_visible_devices_value(server: Path) -> None:
     done = vocseg("--pick", "2", fake=server)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "5,7\n"
-    assert vocseg("--pick", "1", "--min-free-gib", "79.5", fake=server).stdout == "7\n"
+    uuids = [eight_gpus()["gpus"][i]["uuid"] for i in (5, 7)]  # pinned by UUID (devices.py)
+    assert done.stdout == ",".join(uuids) + "\n"
+    assert vocseg("--pick", "1", "--min-free-gib", "79.5", fake=server).stdout == uuids[1] + "\n"
 
 
 def test_pick_more_than_free_prints_nothing_and_exits_1(server: Path) -> None:
@@ -58,9 +59,10 @@ def test_pick_more_than_free_prints_nothing_and_exits_1(server: Path) -> None:
 
 def test_pick_json_records_uuids(server: Path) -> None:
     document = json.loads(vocseg("--pick", "2", "--json", fake=server).stdout)
-    assert document["schema"] == 1 and document["picked"] == [5, 7]
-    assert document["cuda_visible_devices"] == "5,7"
-    assert document["uuids"] == [eight_gpus()["gpus"][5]["uuid"], eight_gpus()["gpus"][7]["uuid"]]
+    assert document["schema"] == 1
+    uuids = [eight_gpus()["gpus"][5]["uuid"], eight_gpus()["gpus"][7]["uuid"]]
+    assert document["picked"] == [5, 7] and document["cuda_visible_devices"] == ",".join(uuids)
+    assert document["uuids"] == uuids
 
 
 def test_table_shows_every_gpu_and_why_it_is_not_free(server: Path) -> None:

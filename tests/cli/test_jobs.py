@@ -53,3 +53,48 @@ def test_stop_and_resume_of_unknown_or_ended_jobs_exit_2(capsys: pytest.CaptureF
     assert main(["stop", str(job.id), "--after-epoch"]) == 2
     assert "already succeeded" in capsys.readouterr().err
     assert main(["resume", str(job.id)]) == 2
+
+
+def _gpus(tmp_path: Path) -> Path:
+    fake = tmp_path / "gpus.json"
+    fake.write_text(json.dumps({"gpus": [{"uuid": f"GPU-{i}{i}{i}{i}"} for i in range(4)]}))
+    return fake
+
+
+def test_dry_run_prints_the_plan_and_starts_nothing(sample_project: Project, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_gpus(tmp_path)))
+    root = str(sample_project.root)
+    assert main(["--project", root, "train", "configs/sample_tiny.py", "--gpus", "1,3", "--dry-run",
+                 "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert set(plan) == {"schema", "argv", "env", "nproc", "backend", "launcher", "backend_kind", "script"}
+    assert (plan["nproc"], plan["backend"], plan["launcher"], plan["backend_kind"]) == (2, "nccl", "pytorch",
+                                                                                         "local")
+    assert plan["env"]["CUDA_VISIBLE_DEVICES"] == "GPU-1111,GPU-3333" and plan["script"] is None
+    assert plan["argv"][1:5] == ["-m", "torch.distributed.run", "--nproc-per-node", "2"]
+    assert "env_cfg.dist_cfg.backend=nccl" in plan["argv"]
+    assert main(["--project", root, "train", "configs/sample_tiny.py", "--queue", "--any", "2",
+                 "--dry-run"]) == 0
+    text = capsys.readouterr().out
+    assert "2 process(es), backend nccl" in text and "picked and pinned" in text
+    assert "nothing was registered or started" in text
+    assert Registry().all_jobs() == [] and not (sample_project.work_dirs / "sample_tiny").exists()
+
+
+def test_refusals_of_a_dry_run_exit_2_like_a_launch(sample_project: Project, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_gpus(tmp_path)))
+    root = str(sample_project.root)
+    for args, said in ((["--gpus", "0", "--nproc", "2"], "--nproc 2 does not match the 1 GPU(s)"),
+                       (["--nproc", "1", "--gpus", "0,1"], "1 GPU(s) would stay idle"),
+                       (["--gpus", "7"], "GPU 7 does not exist"),
+                       (["--any", "2"], "needs --queue"),
+                       (["--partition", "gpu"], "options of the slurm back end")):
+        for dry in ([], ["--dry-run"]):
+            assert main(["--project", root, "train", "configs/sample_tiny.py", *args, *dry]) == 2, args
+            err = capsys.readouterr().err
+            assert said in err and "hint:" in err, (args, err)
+    assert Registry().all_jobs() == []

@@ -35,7 +35,9 @@ def test_training_that_raises_fails_with_exit_code_and_error_lines(
     project = ready(sample_project)
     (project.root / "failing_hook.py").write_text(FAILING_HOOK)
     (project.configs_dir / "failing.py").write_text(FAILING_CONFIG)
-    monkeypatch.setenv("PYTHONPATH", str(project.root))
+    # the hook's folder first, and still the code under test (a worktree's, not the installed one)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(project.root),
+                                                                   os.environ.get("PYTHONPATH")])))
     job_id = launch(project, "--retries", "2", config="configs/failing.py")  # never retried: a bug
     job = wait_for(job_id, {"failed", "succeeded", "stopped", "lost"}, timeout=120)
     assert job.state.value == "failed"

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.core.jobs.helpers import ONE_EPOCH, cli, launch, ready, wait_for, wait_for_text
+from vocseg_tui.core.jobs.backend import TmuxBackend
 from vocseg_tui.core.project import Project
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
@@ -23,13 +24,13 @@ def test_tmux_job_is_attachable_tracked_and_survives_the_tmux_server(
     project = ready(sample_project)
     job_id = launch(project, "--tmux", *ONE_EPOCH)
     job = wait_for(job_id, {"running"}, what="train_pid")
-    assert job.backend == "tmux" and job.tmux_session == f"vocseg-job-{job_id}"
+    assert job.backend == "tmux" and TmuxBackend.session(job) == f"vocseg-job-{job_id}"
     sessions = subprocess.run(["tmux", "ls", "-F", "#{session_name}"], capture_output=True, text=True)
-    assert job.tmux_session in sessions.stdout.split()
-    assert f"tmux attach -t {job.tmux_session}" in cli("jobs", cwd=project.root).stdout
+    assert TmuxBackend.session(job) in sessions.stdout.split()
+    assert f"tmux attach -t {TmuxBackend.session(job)}" in cli("jobs", cwd=project.root).stdout
 
     wait_for_text(job.log_path, "Epoch(train) [1][ 5/13]")
-    pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", job.tmux_session],
+    pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", TmuxBackend.session(job)],
                           capture_output=True, text=True).stdout
     assert "mmengine" in pane or "Epoch(train)" in pane, "the console shows the training output"
     subprocess.run(["tmux", "kill-server"], check=False)

@@ -15,10 +15,10 @@ from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
 from tests.slurm.cluster import GPUS, Cluster
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.jobs.backend import SlurmBackend
-from vocseg_tui.core.jobs.slurm import cancel, query
 from vocseg_tui.core.jobs.states import JobState
 from vocseg_tui.core.jobs.status import get_job
 from vocseg_tui.core.project import Project
+from vocseg_tui.core.slurm.control import cancel, query
 
 pytestmark = pytest.mark.slow
 
@@ -69,14 +69,14 @@ def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_p
     assert seen[0] in ("queued", "running") and len(seen) >= 2, seen
     work_dir = Path(job.work_dir)
     assert (work_dir / "epoch_1.pth").is_file()
-    script = Path(job.options["batch_script"]).read_text()
+    script = Path(SlurmBackend.record(job).batch_script).read_text()
     assert "srun " in script and "tools/train.py" in script and f"--partition={slurm.partition}" in script
     assert "#SBATCH --signal=B:USR1@60" in script  # checkpoint and stop before the 10-minute limit
     assert "Epoch(train)" in job.log_path.read_text(errors="replace")  # the output file is the log
     listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)
     assert [j["state"] for j in listed if j["id"] == job_id] == ["succeeded"]
-    gone_from_queue(job.options["slurm_job_id"])
-    after = query(job.options["slurm_job_id"])  # from the job completion log now
+    gone_from_queue(SlurmBackend.record(job).job_id)
+    after = query(SlurmBackend.record(job).job_id)  # from the job completion log now
     assert after is not None and after.state == "COMPLETED"
 
 
@@ -123,7 +123,7 @@ def test_the_job_list_reads_every_slurm_job_with_one_squeue_call(
     assert [states[job.id] for job in jobs] == ["running"] * 3
     monkeypatch.undo()
     for job in jobs:
-        cancel(job.options["slurm_job_id"])
+        cancel(SlurmBackend.record(job).job_id)
 
 
 @pytest.mark.parametrize("record", ["sacct", "jobcomp"])
@@ -134,7 +134,7 @@ def test_failing_job_is_failed_with_its_exit_code_even_after_leaving_the_queue(
     if record == "sacct" and slurm.accounting_db is None:
         pytest.skip("the test cluster runs without slurmdbd here (MariaDB or slurmdbd not installed)")
     job = bare_job(tmp_path, [sys.executable, "-c", "import sys; print('boom'); sys.exit(3)"])
-    gone_from_queue(job.options["slurm_job_id"])  # nobody looked while Slurm still knew it
+    gone_from_queue(SlurmBackend.record(job).job_id)  # nobody looked while Slurm still knew it
     jobcomp = slurm.folder / "log" / "jobcomp.log"
     if record == "sacct":
         jobcomp.rename(jobcomp.with_suffix(".hidden"))
@@ -167,7 +167,7 @@ def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_ep
                "--cfg-options", "train_cfg.max_epochs=2", cwd=project.root)
     job_id = int(json.loads(done.stdout)["id"])
     job, _ = follow(job_id, {"running"})
-    cancel(job.options["slurm_job_id"], usr1_to_batch=True)  # what `--signal=B:USR1@N` also sends
+    cancel(SlurmBackend.record(job).job_id, usr1_to_batch=True)  # what `--signal=B:USR1@N` also sends
     stopped, seen = follow(job_id, {"succeeded", "failed", "stopped", "lost"})
     assert stopped.state.value == "stopped", seen
     assert stopped.paths.stop_after_epoch_request.exists()  # the batch shell's trap wrote it
@@ -177,7 +177,7 @@ def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_ep
     again = json.loads(cli("resume", str(job_id), "--json", cwd=project.root).stdout)["id"]
     resumed, seen = follow(int(again), {"succeeded", "failed", "stopped", "lost"})
     assert resumed.state.value == "succeeded", seen
-    assert resumed.options["slurm_job_id"] != stopped.options["slurm_job_id"]
+    assert SlurmBackend.record(resumed).job_id != SlurmBackend.record(stopped).job_id
     first = stopped.log_path.read_text(errors="replace")
     second = resumed.log_path.read_text(errors="replace")
     assert "Epoch(train) [1]" in first and "Epoch(train) [2]" not in first
@@ -192,10 +192,30 @@ def test_two_srun_tasks_train_with_gloo_through_mmengines_slurm_launcher(
                "optim_wrapper.optimizer.lr=0.1", cwd=project.root)  # the LR scaled to 2 tasks x 2
     job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
     assert job.state.value == "succeeded", seen
-    script = Path(job.options["batch_script"]).read_text()
+    script = Path(SlurmBackend.record(job).batch_script).read_text()
     assert "#SBATCH --ntasks-per-node=2" in script and "--launcher slurm" in script
     log = job.log_path.read_text(errors="replace")
     for line in ("Distributed launcher: slurm", "Distributed training: True", "GPU number: 2",
                  "dist_cfg: {'backend': 'gloo'}"):  # mmengine prints its world size as "GPU number"
         assert line in log, log[-2000:]
     assert (Path(job.work_dir) / "epoch_1.pth").is_file()
+
+
+def test_gpus_per_node_train_over_nccl_on_the_gpus_slurm_allocated(slurm: Cluster,
+                                                                   sample_project: Project) -> None:
+    """The login node (here too) has no GPU: the job must still be planned for nccl on Slurm's
+    GPUs, with CUDA_VISIBLE_DEVICES from slurmstepd, not from us. The test node's GPUs are fake
+    GRES devices and torch here is a CPU build, so the run then stops with the clear error of a
+    GPU run that finds no CUDA device, instead of training over gloo on the CPU."""
+    project = ready(sample_project)
+    done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", str(GPUS),
+               "--cpus-per-task", "1", "--json", *ONE_EPOCH, cwd=project.root)
+    job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
+    script = Path(SlurmBackend.record(job).batch_script).read_text()
+    assert f"#SBATCH --gpus-per-node={GPUS}" in script and f"#SBATCH --ntasks-per-node={GPUS}" in script
+    assert "export CUDA_VISIBLE_DEVICES" not in script and "export MASTER_ADDR=" in script
+    assert "srun --cpus-per-task=1 " in script and "env_cfg.dist_cfg.backend=nccl --launcher slurm" in script
+    assert job.state.value == "failed", seen
+    log = job.log_path.read_text(errors="replace")
+    assert "planned for GPUs (launcher slurm, backend nccl)" in log, log[-2000:]
+    assert "CUDA_VISIBLE_DEVICES='0,1'" in log, "slurmstepd hands each task the allocated GPUs"

@@ -20,8 +20,9 @@ from textual.widgets import DataTable, Static
 from tests.core.gpus.servers import fake_server
 from tests.core.jobs.helpers import cli
 from tests.slurm.cluster import GPUS, Cluster
-from vocseg_tui.core.gpus.slurm_cluster import ClusterUnavailable, ClusterView, QueuedJob, read_cluster
 from vocseg_tui.core.project import Project
+from vocseg_tui.core.slurm import SlurmError as ClusterUnavailable
+from vocseg_tui.core.slurm.cluster import ClusterView, QueuedJob, read_cluster
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens.gpus import GPUsScreen
 

@@ -4,7 +4,7 @@ and GPUs asked per job rather than per node."""
 
 from __future__ import annotations
 
-from vocseg_tui.core.gpus.slurm_cluster import ClusterView, parse_sinfo, parse_squeue
+from vocseg_tui.core.slurm.cluster import ClusterView, parse_sinfo, parse_squeue
 
 # sinfo -N -h -O PartitionName:|,NodeList:|,StateLong:|,CPUsState:|,Gres:|,GresUsed:|,Reason:|
 SINFO = """\
@@ -52,3 +52,23 @@ def test_jobs_gpus_from_allocation_per_node_or_per_job_and_the_vocseg_mark() -> 
 def test_lines_that_are_not_the_asked_format_are_skipped() -> None:
     assert parse_sinfo("sinfo: warning: something\n\n") == ()
     assert parse_squeue("garbage|line\n") == ()
+
+
+def test_gpus_asked_on_a_partition_without_gpus_are_refused_with_the_partitions_that_have_some() -> None:
+    """A one-node test cluster has one partition; a real one often has a CPU partition too."""
+    import pytest
+
+    from vocseg_tui.core.jobs.errors import LaunchRefused
+    from vocseg_tui.core.jobs.slurm import SlurmBackend
+    from vocseg_tui.core.slurm.cluster import parse_partition_gpus
+
+    cluster = parse_partition_gpus("cpu*|(null)\ngpu|gpu:a100:4(S:0-1)\ngpu|gpu:v100:8\nsmall|gpu:2\n")
+    assert cluster.most_per_node == {"cpu": 0, "gpu": 8, "small": 2} and cluster.default == "cpu"
+    with pytest.raises(LaunchRefused, match="partition cpu has no GPUs") as refused:
+        SlurmBackend.check_against({"gpus_per_node": 2}, cluster)  # the default partition
+    assert refused.value.hint == "use a partition with GPUs: gpu, small"
+    with pytest.raises(LaunchRefused, match="a node of partition small has at most 2"):
+        SlurmBackend.check_against({"gpus_per_node": 4, "partition": "small"}, cluster)
+    SlurmBackend.check_against({"gpus_per_node": 8, "partition": "gpu"}, cluster)
+    with pytest.raises(LaunchRefused, match="lists no GPUs"):
+        SlurmBackend.check_against({"gpus_per_node": 1}, parse_partition_gpus("debug*|(null)\n"))

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, JobPaths
-from vocseg_tui.core.jobs.slurm import SlurmStatus, batch_script, time_limit_s, to_local
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+from vocseg_tui.core.slurm.batch import BatchSpec, batch_script, time_limit_s
+from vocseg_tui.core.slurm.states import SlurmStatus, to_local
 
 AFTER_EPOCH = "stopped after an epoch"
 
@@ -29,14 +30,17 @@ AFTER_EPOCH = "stopped after an epoch"
 ])
 def test_slurm_states_map_onto_local_states(status: SlurmStatus, marker: bool, state: JobState,
                                             text: str) -> None:
-    assert to_local(status, marker) == (state, text)
+    assert to_local(status, marker, STOPPED_EXIT) == (state.value, text)
 
 
 def test_batch_script_names_the_options_and_turns_usr1_into_the_stop_file(tmp_path: Path) -> None:
     paths = JobPaths(tmp_path / "work", 7)
-    command = [sys.executable, "tools/train.py", "c.py", "--launcher", "slurm"]
-    options = {"partition": "gpu", "gpus_per_node": 4, "time": "01:00:00", "nodes": 2}
-    script = batch_script(paths, str(tmp_path), command, {"PYTHONUNBUFFERED": "1"}, options, "tiny")
+    command = ("srun", sys.executable, "tools/train.py", "c.py", "--launcher", "slurm")
+    script = batch_script(BatchSpec(
+        name="tiny", log=str(paths.log), cwd=str(tmp_path), task=command,
+        stop_request=str(paths.stop_after_epoch_request), time_limit_marker=str(paths.time_limit_marker),
+        nodes=2, tasks_per_node=4, gpus_per_node=4, directives={"partition": "gpu", "time": "01:00:00"},
+        exports={"PYTHONUNBUFFERED": "1", STOP_FILE_ENV: str(paths.stop_after_epoch_request)}))
     for line in ("#SBATCH --partition=gpu", "#SBATCH --nodes=2", "#SBATCH --ntasks-per-node=4",
                  "#SBATCH --gpus-per-node=4", "#SBATCH --time=01:00:00", f"#SBATCH --output={paths.log}",
                  f"export {STOP_FILE_ENV}={paths.stop_after_epoch_request}",
@@ -59,6 +63,6 @@ def test_a_slurm_job_read_where_slurm_is_missing_keeps_its_state(
 
     registry = Registry()
     job = registry.add(name="far", config="c.py", work_dir=str(tmp_path), cwd=str(tmp_path), backend="slurm",
-                       state=JobState.RUNNING, options={"slurm_job_id": "41"})
+                       state=JobState.RUNNING, backend_data={"slurm_job_id": "41"})
     monkeypatch.setenv("PATH", str(tmp_path))  # no sbatch/squeue/scontrol here
     assert [(j.id, j.state) for j in list_jobs(registry)] == [(job.id, JobState.RUNNING)]

@@ -20,8 +20,9 @@ from tests.core.jobs.helpers import cli, ready
 from tests.slurm.cluster import Cluster
 from tests.slurm.test_slurm_jobs import follow
 from vocseg_tui.core.jobs import Job, Registry
-from vocseg_tui.core.jobs.slurm import cancel
+from vocseg_tui.core.jobs.backend import SlurmBackend
 from vocseg_tui.core.project import Project
+from vocseg_tui.core.slurm.control import cancel
 
 pytestmark = pytest.mark.slow
 ENDED = {"succeeded", "failed", "stopped", "lost"}
@@ -45,7 +46,7 @@ def checkpoint_after(job: Job, epoch: int, timeout: float = 90.0) -> None:
 
 def time_limit_arrives(job: Job) -> None:
     """The limit is 3 min away (within the 3-min margin of a 30-min limit), and its signal comes."""
-    slurm_id = job.options["slurm_job_id"]
+    slurm_id = SlurmBackend.record(job).job_id
     subprocess.run(["scontrol", "update", f"JobId={slurm_id}", "TimeLimit=00:03:00"], check=True,
                    capture_output=True)
     cancel(slurm_id, usr1_to_batch=True)
@@ -71,7 +72,7 @@ def test_time_limit_continues_the_run_as_new_attempts_until_the_bound(
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--json", "--time", "00:30:00",
                "--max-resubmits", "1", "--cfg-options", "train_cfg.max_epochs=12", cwd=project.root)
     first, _ = follow(int(json.loads(done.stdout)["id"]), {"running"})
-    assert "#SBATCH --signal=B:USR1@180" in Path(first.options["batch_script"]).read_text()
+    assert "#SBATCH --signal=B:USR1@180" in Path(SlurmBackend.record(first).batch_script).read_text()
     checkpoint_after(first, 0)
     time_limit_arrives(first)
 
@@ -79,8 +80,8 @@ def test_time_limit_continues_the_run_as_new_attempts_until_the_bound(
     [second] = children_of(first)  # submitted by the first attempt's own batch script
     assert first.state.value == "stopped", seen
     assert f"continues as job {second.id}" in first.failure
-    assert (second.attempt, second.options["slurm"]["resubmits"]) == (2, 0)
-    assert second.options["slurm_job_id"] != first.options["slurm_job_id"]
+    assert (second.attempt, second.options["backend_options"]["resubmits"]) == (2, 0)
+    assert SlurmBackend.record(second).job_id != SlurmBackend.record(first).job_id
     stopped_at = trained_epochs(first)[-1]
     assert Path(second.resume_from).name == f"epoch_{stopped_at}.pth"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from vocseg_tui.core.gpus import slurm_cluster
+from vocseg_tui.core.slurm import cluster as slurm_cluster
 
 
 @pytest.fixture(autouse=True)

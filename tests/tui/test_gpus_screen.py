@@ -71,7 +71,7 @@ async def test_auto_pick_prefers_high_indices_and_confirm_sets_the_device(
         await pilot.press("enter")
         uuids = (eight_gpus()["gpus"][5]["uuid"], eight_gpus()["gpus"][7]["uuid"])
         assert app.device_choice == DeviceChoice(indices=(5, 7), uuids=uuids)
-        assert "CUDA_VISIBLE_DEVICES=5,7" in notes(app)
+        assert f"CUDA_VISIBLE_DEVICES={','.join(uuids)}" in notes(app)
         await pilot.press("c")
         assert app.device_choice.is_cpu and screen.selected == frozenset()
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
+from pathlib import Path
 
 import pytest
+from textual.widgets import Select
 
 from tests.training import convert_like_voc_aug
+from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
 from vocseg_tui.core.project import Project
@@ -34,7 +38,7 @@ def _jobs(project: Project) -> tuple[int, int]:
     running = registry.add(name="sample_tiny", config=str(project.configs_dir / "sample_tiny.py"),
                            work_dir=str(work_dir), cwd=str(project.root), backend="tmux",
                            state=JobState.RUNNING, parent_id=failed.id, attempt=2,
-                           tmux_session="vocseg-job-2",
+                           backend_data={"tmux_session": "vocseg-job-2"},
                            supervisor_pid=os.getpid(), supervisor_started=start_time(os.getpid()),
                            train_pid=os.getpid(), started_at=time.time() - 60)
     running.paths.create()
@@ -133,3 +137,25 @@ async def test_refresh_timer_pauses_when_hidden(sample_project: Project) -> None
         await pilot.press("4")
         await pilot.pause()
         assert screen._timer._active.is_set()
+
+
+async def test_launch_dialog_offers_the_back_ends_and_refuses_a_colleagues_gpu(
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "gpus.json"
+    fake.write_text(json.dumps({"gpus": [{"uuid": "GPU-aaaa", "processes": [
+        {"pid": 999999, "user": "alice", "command": "python train.py", "gpu_memory_mib": 9000}]}]}))
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 48)) as pilot:
+        await pilot.pause()
+        app.device_choice = DeviceChoice((0,), ("GPU-aaaa",))  # chosen by hand in the GPUs area
+        await pilot.press("n")
+        await pilot.pause()
+        offered = [str(value) for _, value in app.screen.query_one("#launch-backend", Select)._options]
+        assert "local" in offered and "slurm" not in offered  # Slurm needs options the dialog lacks
+        await pilot.click("#launch-go")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        texts = [n.message for n in app._notifications]
+        assert any("GPU 0 is in use by alice" in t and "--force" in t for t in texts), texts
+        assert Registry().all_jobs() == []

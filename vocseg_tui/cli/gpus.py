@@ -17,7 +17,7 @@ from vocseg_tui.cli.output import ExitCode, print_error, print_json
 
 if TYPE_CHECKING:
     from vocseg_tui.core.gpus import GpuInfo, Inventory, PickRules
-    from vocseg_tui.core.gpus.slurm_cluster import ClusterView
+    from vocseg_tui.core.slurm.cluster import ClusterView
 
 ORDER = 20
 
@@ -154,7 +154,7 @@ def _row(gpu: GpuInfo, state: str) -> str:
 
 def _slurm(args: argparse.Namespace) -> int:
     from vocseg_tui.core.errors import VocsegError
-    from vocseg_tui.core.gpus.slurm_cluster import read_cluster
+    from vocseg_tui.core.slurm.cluster import read_cluster
 
     if args.pick is not None:
         raise VocsegError("--pick chooses GPUs of this machine; --slurm only shows the cluster's",

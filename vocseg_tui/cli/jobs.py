@@ -1,23 +1,30 @@
 """`vocseg-tui train|jobs|stop|resume`: detached training jobs from the command line.
 
-`train` returns at once with the job id (the job runs detached and outlives this shell);
+`train` returns with the job id once the job started or says what it waits for (the job runs
+detached and outlives this shell); `train --dry-run` prints what would run and starts nothing;
 `jobs` lists every job; `stop` and `resume` control one. With --json the output is an API:
-`train` prints {"id": N}; `jobs` prints a list of objects with at least id, state, exit_code,
-pid (the training process), work_dir, config and parent_id.
+`train` and `resume` print {"schema": 1, "id": N}; `train --dry-run --json` prints the launch
+plan (schema, argv, env, nproc, backend, launcher, backend_kind, script); `jobs` prints a list
+of objects with at least id, state, exit_code, pid (the training process), work_dir, config
+and parent_id. The back ends' own options (Slurm's --partition, ...) come from the back ends.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
 from vocseg_tui.cli.output import ExitCode, print_json
 
 ORDER = 40
+SCHEMA = 1
 
 
 def register(commands: Any) -> None:
+    from vocseg_tui.core.jobs.backend import BACKENDS
+
     train = commands.add_parser(
         "train", help="launch detached training of a config (returns at once with the job id)",
         description="Validate and launch training as a detached job that survives logging out. "
@@ -25,7 +32,7 @@ def register(commands: Any) -> None:
     train.add_argument("config", help="config file (e.g. configs/sample_tiny.py)")
     train.add_argument("--gpus", default="cpu", help="GPU indices like 0,1, or cpu (default: cpu)")
     train.add_argument("--nproc", type=int, default=None,
-                       help="training processes (default: one per GPU; >1 on CPU uses gloo)")
+                       help="training processes (default and on GPUs: one per GPU; >1 on CPU uses gloo)")
     train.add_argument("--work-dir", default=None, help="default: work_dirs/<config name>")
     train.add_argument("--resume", action="store_true",
                        help="continue the run in the work dir from its last intact checkpoint")
@@ -35,26 +42,22 @@ def register(commands: Any) -> None:
     train.add_argument("--min-free-gib", type=float, default=0.0)
     train.add_argument("--stable", type=float, default=10.0, metavar="SECONDS",
                        help="with --queue: how long the GPUs must stay free before starting (default 10)")
+    train.add_argument("--force", action="store_true",
+                       help="train on GPUs another user's processes hold (a warning instead of a refusal)")
     train.add_argument("--retries", type=int, default=0,
                        help="resume automatically up to N times after a crash worth retrying")
-    train.add_argument("--tmux", action="store_true", help="run inside a named tmux session")
-    train.add_argument("--backend", choices=["local", "tmux", "slurm"], default=None,
-                       help="where the job runs (default local; slurm submits it with sbatch)")
-    slurm = train.add_argument_group("Slurm (with --backend slurm; checked against sinfo)")
-    slurm.add_argument("--partition", default=None)
-    slurm.add_argument("--nodes", type=int, default=None)
-    slurm.add_argument("--gpus-per-node", type=int, default=None,
-                       help="one task per GPU, mmengine's Slurm launcher (default: one CPU task)")
-    slurm.add_argument("--cpus-per-task", type=int, default=None)
-    slurm.add_argument("--time", default=None, metavar="HH:MM:SS",
-                       help="time limit; before it, the job saves its epoch and resubmits itself (--resume)")
-    slurm.add_argument("--max-resubmits", type=int, default=None, metavar="N",
-                       help="with --time: automatic resubmissions at the time limit (default 5, 0: never)")
-    slurm.add_argument("--account", default=None)
-    slurm.add_argument("--qos", default=None)
+    train.add_argument("--backend", choices=list(BACKENDS), default=None,
+                       help="where the job runs: "
+                       + "; ".join(f"{name}: {b.description}" for name, b in BACKENDS.items()))
+    for backend in BACKENDS.values():
+        backend.add_arguments(train)
     train.add_argument("--amp", action="store_true", help="automatic mixed precision")
     train.add_argument("--cfg-options", nargs="+", default=[], metavar="K=V")
-    train.add_argument("--json", action="store_true", help='print {"id": N}')
+    train.add_argument("--dry-run", action="store_true",
+                       help="print what would run (command, environment, processes, batch script); "
+                            "start nothing")
+    train.add_argument("--json", action="store_true",
+                       help='print {"schema": 1, "id": N} (with --dry-run: the plan)')
     train.set_defaults(handler=run_train)
 
     jobs = commands.add_parser("jobs", help="list training jobs with state and progress",
@@ -70,7 +73,7 @@ def register(commands: Any) -> None:
 
     resume = commands.add_parser("resume", help="resume a stopped or failed job as a new attempt")
     resume.add_argument("id", type=int)
-    resume.add_argument("--json", action="store_true", help='print {"id": N} of the new job')
+    resume.add_argument("--json", action="store_true", help='print {"schema": 1, "id": N} of the new job')
     resume.set_defaults(handler=run_resume)
 
 
@@ -90,37 +93,103 @@ def _devices(text: str) -> Any:
     return DeviceChoice(indices)
 
 
-def run_train(args: argparse.Namespace) -> int:
-    from vocseg_tui.core.jobs.launch import LaunchRequest, launch
+def _backend(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The back end asked for, and its options; options of another back end are refused."""
+    from vocseg_tui.core.jobs import LaunchRefused
+    from vocseg_tui.core.jobs.backend import BACKENDS, DEFAULT_BACKEND
+
+    shortcut = next((name for name, b in BACKENDS.items() if b.chosen_by(args)), DEFAULT_BACKEND)
+    chosen = args.backend or shortcut
+    for name, backend in BACKENDS.items():
+        given = backend.options_from_args(args)
+        if name != chosen and given:
+            raise LaunchRefused(f"{', '.join(sorted(given))}: options of the {name} back end, but the job "
+                                f"runs on {chosen}", f"add --backend {name}, or drop them")
+    return chosen, BACKENDS[chosen].options_from_args(args)
+
+
+def _request(args: argparse.Namespace) -> Any:
+    from vocseg_tui.core.jobs import LaunchRefused
+    from vocseg_tui.core.jobs.launch import LaunchRequest
     from vocseg_tui.core.jobs.queue import QueueRule
 
     cwd = Path(args.project).resolve() if args.project else Path.cwd()
     devices = _devices(args.gpus)
+    if args.any and not args.queue:
+        raise LaunchRefused(f"--any {args.any} picks GPUs when they free up, which needs --queue",
+                            "add --queue, or name the GPUs with --gpus")
+    if args.any and not devices.is_cpu:
+        raise LaunchRefused(f"--any {args.any} and --gpus {args.gpus} both choose the GPUs",
+                            "use one of them")
+    if args.any < 0:
+        raise LaunchRefused(f"--any {args.any} is out of range", "use 1 or more")
     queue = None
     if args.queue:
-        queue = QueueRule(gpus=() if args.any else devices.indices, count=args.any,
-                          min_free_gib=args.min_free_gib, stable_s=args.stable)
-    request = LaunchRequest(
+        queue = QueueRule(gpus=devices.indices, count=args.any, min_free_gib=args.min_free_gib,
+                          stable_s=args.stable)
+    backend, options = _backend(args)
+    return LaunchRequest(
         config=Path(args.config), cwd=cwd, devices=devices,
         work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume, queue=queue,
-        backend=args.backend or ("tmux" if args.tmux else "local"), max_retries=args.retries,
-        nproc=args.nproc, amp=args.amp, cfg_options=list(args.cfg_options),
-        slurm={"partition": args.partition, "nodes": args.nodes, "gpus_per_node": args.gpus_per_node,
-               "cpus_per_task": args.cpus_per_task, "time": args.time, "account": args.account,
-               "qos": args.qos, "resubmits": args.max_resubmits})
-    job = launch(request)
-    if args.json:
-        print_json({"id": job.id})
+        backend=backend, max_retries=args.retries, nproc=args.nproc, amp=args.amp,
+        cfg_options=list(args.cfg_options), backend_options=options, force=args.force)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from vocseg_tui.core.jobs.launch import prepare, start
+    from vocseg_tui.core.jobs.registry import Registry
+
+    registry = Registry()
+    prepared = prepare(_request(args), registry, dry_run=args.dry_run)
+    for warning in prepared.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if args.dry_run:
+        _print_plan(prepared.plan, args.json)
         return ExitCode.OK
-    where = "Slurm" if job.backend == "slurm" else devices.label()
-    print(f"job {job.id} launched: {job.name} on {where}, work dir {job.work_dir}")
-    print(f"  log: {job.log_path}")
-    if job.tmux_session:
-        print(f"  console: tmux attach -t {job.tmux_session}")
-    if job.options.get("slurm_job_id"):
-        print(f"  Slurm job {job.options['slurm_job_id']}; batch script: {job.options['batch_script']}")
-    print(f"  follow: vocseg-tui logs {job.id} -f    stop: vocseg-tui stop {job.id}")
+    job = start(prepared, registry)
+    if args.json:
+        print_json({"schema": SCHEMA, "id": job.id})
+        return ExitCode.OK
+    _print_started(job, registry)
     return ExitCode.OK
+
+
+def _print_plan(plan: Any, as_json: bool) -> None:
+    import shlex
+
+    if as_json:
+        print_json(plan.to_json())
+        return
+    print(f"would run ({plan.backend_kind}, {plan.nproc} process(es), backend {plan.backend or 'none'}, "
+          f"launcher {plan.launcher}):")
+    print("  " + shlex.join(plan.argv))
+    if plan.pending_gpus:
+        print(f"  on any {plan.pending_gpus} free GPU(s), picked and pinned (CUDA_VISIBLE_DEVICES) "
+              "when it starts")
+    for key, value in sorted(plan.env.items()):
+        print(f"  {key}={value}")
+    if plan.script:
+        print("batch script:")
+        print(plan.script)
+    print("nothing was registered or started (--dry-run)")
+
+
+def _print_started(job: Any, registry: Any) -> None:
+    from vocseg_tui.core.jobs.backend import backend_for
+
+    backend = backend_for(job, registry)
+    where = backend.device_label(job)
+    if job.state.value == "queued" and job.waiting_for:
+        print(f"job {job.id} queued: waiting for {job.waiting_for} "
+              f"({job.name} on {where}, work dir {job.work_dir})")
+    else:
+        print(f"job {job.id} launched: {job.name} on {where}, work dir {job.work_dir}")
+    if job.resume_from:
+        print(f"  resumes from {job.resume_from}")
+    print(f"  log: {job.log_path}")
+    for line in backend.details(job):
+        print(f"  {line}")
+    print(f"  follow: vocseg-tui logs {job.id} -f    stop: vocseg-tui stop {job.id}")
 
 
 def run_jobs(args: argparse.Namespace) -> int:
@@ -159,10 +228,13 @@ def run_stop(args: argparse.Namespace) -> int:
 
 def run_resume(args: argparse.Namespace) -> int:
     from vocseg_tui.core.jobs.launch import resume
+    from vocseg_tui.core.jobs.registry import Registry
 
-    job = resume(args.id)
+    registry = Registry()
+    job = resume(args.id, registry)
     if args.json:
-        print_json({"id": job.id})
+        print_json({"schema": SCHEMA, "id": job.id})
     else:
-        print(f"job {job.id} launched: resumes job {args.id} from {job.resume_from}")
+        print(f"job {job.id} continues job {args.id}:")
+        _print_started(job, registry)
     return ExitCode.OK

@@ -23,7 +23,7 @@ from pathlib import Path
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.launch import resume
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.slurm import DEFAULT_RESUBMITS
+from vocseg_tui.core.jobs.slurm import DEFAULT_RESUBMITS, SlurmBackend
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 
 
@@ -51,7 +51,7 @@ def carry_on(registry: Registry, job_id: int) -> Job | None:
         _say("the time limit's signal came, but training did not stop after an epoch "
              "(it finished, or failed): not continuing")
         return None
-    slurm = dict(job.options.get("slurm", {}))
+    slurm = dict(job.options.get("backend_options", {}))
     left = int(slurm.get("resubmits", DEFAULT_RESUBMITS))
     if left <= 0:
         text = (f"time limit: stopped after epoch {epoch}; no automatic resubmission left "
@@ -61,7 +61,7 @@ def carry_on(registry: Registry, job_id: int) -> Job | None:
         return None
     _record_stop(registry, job, f"time limit: stopped after epoch {epoch}; submitting the next attempt")
     try:
-        fewer = {**job.options, "slurm": {**slurm, "resubmits": left - 1}}
+        fewer = {**job.options, "backend_options": {**slurm, "resubmits": left - 1}}
         following = resume(job.id, registry, options=fewer)
     except VocsegError as error:
         text = (f"time limit: stopped after epoch {epoch}; resubmitting failed: {error.message} "
@@ -69,7 +69,7 @@ def carry_on(registry: Registry, job_id: int) -> Job | None:
         registry.update(job.id, failure=text)
         _say(text)
         raise
-    slurm_id = following.options.get("slurm_job_id", "?")
+    slurm_id = SlurmBackend.record(following).job_id or "?"
     text = (f"time limit: stopped after epoch {epoch}; "
             f"continues as job {following.id} (Slurm {slurm_id})")
     registry.update(job.id, failure=text)

@@ -30,11 +30,11 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
+from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.fsutil import write_text_atomic
-from vocseg_tui.core.jobs.command import train_command
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
-from vocseg_tui.core.jobs.launch import environment_for, resume, retries_left
+from vocseg_tui.core.jobs.launch import environment_for, plan_for, resume, retries_left
 from vocseg_tui.core.jobs.procs import start_time
 from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
 from vocseg_tui.core.jobs.registry import Job, Registry
@@ -90,10 +90,23 @@ class Supervisor:
         return self.signalled_stop or self.paths.stop_request.exists()
 
     # --- queue --------------------------------------------------------------------------
+    def rule(self) -> QueueRule | None:
+        """What the job waits for: its queue rule; on CPU the other CPU jobs of ours (they run
+        one at a time); nothing for GPUs given without --queue (checked at launch)."""
+        if self.job.queue:
+            return QueueRule.from_json(self.job.queue)
+        return None if self.job.gpus else QueueRule()
+
     def wait_in_queue(self) -> bool:
         """Wait until the queue rule allows a start; False if stopped while waiting."""
-        rule = QueueRule.from_json(self.job.queue) if self.job.queue else QueueRule()
-        window = StableWindow(rule.stable_s if (rule.gpus or rule.count) else 0.0)
+        rule = self.rule()
+        if rule is None:
+            if self.stop_requested():
+                return False
+            with self._queue_lock():
+                self._start_training(None)
+            return True
+        window = StableWindow(rule.stable_s if rule.wants_gpus else 0.0)
         shown = None
         while True:
             if self.stop_requested():
@@ -101,7 +114,8 @@ class Supervisor:
             with self._queue_lock():
                 decision = decide(rule, self.job, self.registry)
                 if window.update(decision):
-                    self._start_training(decision.gpus if (rule.gpus or rule.count) else None)
+                    picked = DeviceChoice(decision.gpus, decision.uuids) if rule.wants_gpus else None
+                    self._start_training(picked)
                     return True
             waiting = decision.waiting_for or f"{rule.describe()} to stay free for {rule.stable_s:g}s"
             if waiting != shown:
@@ -121,27 +135,28 @@ class Supervisor:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     # --- training -----------------------------------------------------------------------
-    def _start_training(self, gpus: tuple[int, ...] | None) -> None:
+    def _start_training(self, devices: DeviceChoice | None) -> None:
+        """Plan the training now (the launch contract: the GPUs the queue picked, pinned by UUID,
+        one process per GPU, a master port free now) and start it."""
         job = self.job
-        if gpus is not None:
-            job.gpus = list(gpus)
-            job.env["CUDA_VISIBLE_DEVICES"] = ",".join(map(str, gpus))
-            job.env["CUDA_DEVICE_ORDER"] = "PCI_BUS_ID"
-        if int(job.options.get("nproc", 1)) > 1:  # a master port that is free now
-            job.command = train_command(job.config, job.work_dir, job.options, job.resume_from)
-        self.say("starting: " + " ".join(job.command))
+        plan = plan_for(job, self.registry, devices)
+        if devices is not None:
+            job.gpus, job.gpu_uuids = list(devices.indices), list(devices.uuids)
+        job.command, job.env = list(plan.argv), dict(plan.env)
+        self.say(f"starting ({plan.nproc} process(es), backend {plan.backend or 'none'}): "
+                 + " ".join(job.command))
         output: Any = subprocess.PIPE if self.tee else open(self.paths.log, "ab")  # noqa: SIM115
         try:
             self.process = subprocess.Popen(
-                job.command, cwd=job.cwd, env=environment_for(job), stdin=subprocess.DEVNULL,
+                job.command, cwd=job.cwd, env=environment_for(job, plan), stdin=subprocess.DEVNULL,
                 stdout=output, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
         finally:
             if not self.tee:
                 output.close()
         pid = self.process.pid
         self.registry.update(job.id, state=JobState.RUNNING, started_at=time.time(), train_pid=pid,
-                             train_started=start_time(pid), gpus=job.gpus, env=job.env,
-                             command=job.command, waiting_for="")
+                             train_started=start_time(pid), gpus=job.gpus, gpu_uuids=job.gpu_uuids,
+                             env=job.env, command=job.command, waiting_for="")
         if self.tee and self.process.stdout is not None:
             self.pump = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
             self.pump.start()

@@ -117,7 +117,8 @@ def test_choice_carries_sorted_indices_uuids_and_pci_order(fake_server: Path) ->
     choice = to_device_choice(inventory, frozenset({7, 5}))
     assert choice.indices == (5, 7)
     assert choice.uuids == (inventory.gpus[5].uuid, inventory.gpus[7].uuid)
-    assert choice.environment() == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID", "CUDA_VISIBLE_DEVICES": "5,7"}
+    assert choice.environment() == {"CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+                                    "CUDA_VISIBLE_DEVICES": ",".join(choice.uuids)}
     assert choice.processes == 2
     assert to_device_choice(inventory, frozenset()).is_cpu
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ import pytest
 from tests.training import convert_like_voc_aug
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, LaunchRefused, Registry
-from vocseg_tui.core.jobs.command import train_command
 from vocseg_tui.core.jobs.failure import last_error_lines, summarize, worth_retrying
-from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume
+from vocseg_tui.core.jobs.launch import LaunchRequest, launch, prepare, resume
+from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.project import Project
 
 
@@ -68,15 +69,6 @@ def test_only_ended_jobs_resume(isolated_state_dir: Path) -> None:
         resume(job.id, registry)
 
 
-def test_command_names_work_dir_and_checkpoint_and_uses_gloo_for_cpu_ranks() -> None:
-    one = train_command("/p/c.py", "/p/w", {"nproc": 1}, "/p/w/epoch_2.pth")
-    assert one[1:] == [one[1], "/p/c.py", "--work-dir", "/p/w", "--resume", "/p/w/epoch_2.pth",
-                       "--launcher", "none"]
-    two = train_command("/p/c.py", "/p/w", {"nproc": 2, "cpu": True}, port=29999)
-    assert two[1:7] == ["-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29999"]
-    assert "env_cfg.dist_cfg.backend=gloo" in two and two[-2:] == ["--launcher", "pytorch"]
-
-
 def test_failure_summary_and_retry_policy(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
     log.write_text("Epoch(train) [1][5/13] loss: 3.2\nTraceback (most recent call last):\n"
@@ -101,3 +93,44 @@ def test_config_failing_the_recipe_checks_is_refused(sample_project: Project) ->
 def test_config_that_does_not_load_is_refused(sample_project: Project) -> None:
     (sample_project.configs_dir / "broken.py").write_text("_base_ = ['./does_not_exist.py']\n")
     _refused(LaunchRequest(Path("configs/broken.py"), sample_project.root), "does not load")
+
+
+def _server(path: Path) -> Path:
+    """Two GPUs: 0 holds a colleague's job, 1 is free; and a third that fell off the bus."""
+    path.write_text(json.dumps({"gpus": [
+        {"uuid": "GPU-aaaa", "memory_used_mib": 30000,
+         "processes": [{"pid": 999999, "user": "alice", "command": "python train.py",
+                        "gpu_memory_mib": 30000}]},
+        {"uuid": "GPU-bbbb"},
+        {"uuid": "GPU-cccc", "error": "GPU is lost"},
+    ]}))
+    return path
+
+
+def test_a_gpu_in_use_by_another_user_is_refused_unless_forced(
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_server(tmp_path / "gpus.json")))
+    request = LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root, devices=DeviceChoice((0,)))
+    error = _refused(request, "GPU 0 is in use by alice")
+    assert "--force" in error.hint and "--queue" in error.hint
+    forced = prepare(replace(request, force=True), dry_run=True)
+    assert forced.warnings == ("GPU 0 is in use by alice; training on it anyway (--force)",)
+    assert forced.plan.env["CUDA_VISIBLE_DEVICES"] == "GPU-aaaa"
+    queued = prepare(replace(request, queue=QueueRule(gpus=(0,))), dry_run=True)
+    assert queued.warnings == ()  # the queue waits for alice's job to end
+    assert Registry().all_jobs() == []
+
+
+def test_a_failed_gpu_and_an_nproc_that_does_not_match_are_refused(
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_server(tmp_path / "gpus.json")))
+    config = Path("configs/sample_tiny.py")
+    _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((2,))),
+             "GPU 2 cannot train: failed: GPU is lost")
+    _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((1,)), nproc=2),
+             r"--nproc 2 does not match the 1 GPU\(s\) chosen \(GPU 1\)")
+    _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((1,), ("GPU-zzzz",))),
+             "GPU 1 is another board now")
+    _refused(LaunchRequest(config, sample_project.root, queue=QueueRule(count=4)),
+             r"any 4 GPU\(s\) asked, but this machine has 3")
+    assert Registry().all_jobs() == []

@@ -45,12 +45,53 @@ def test_given_and_any_n_gpu_rules(isolated_state_dir: Path, tmp_path: Path,
     registry = Registry()
     job = registry.get(_job(registry))
     assert not decide(QueueRule(gpus=(0,)), job, registry).ready  # a colleague's job is on it
-    assert decide(QueueRule(gpus=(1,)), job, registry) == Decision(True, (1,), "")
+    assert decide(QueueRule(gpus=(1,)), job, registry) == Decision(True, (1,), "", ("GPU-fake-0001",))
     assert decide(QueueRule(count=1, min_free_gib=30), job, registry).gpus == (1,)
     assert not decide(QueueRule(count=1, min_free_gib=35), job, registry).ready  # 32 GiB free
     assert not decide(QueueRule(count=2), job, registry).ready
     _job(registry, state=JobState.RUNNING, gpus=[1])  # our own job holds GPU 1
     assert not decide(QueueRule(gpus=(1,)), job, registry).ready
+
+
+def test_unreadable_gpus_free_no_gpu_and_the_job_says_why(isolated_state_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """NVML trouble (here: a broken description, which take_inventory raises on) used to count
+    every GPU as free, so a queued job started on a colleague's GPU."""
+    fake = tmp_path / "gpus.json"
+    fake.write_text("{ not json")
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    registry = Registry()
+    job = registry.get(_job(registry))
+    for rule in (QueueRule(gpus=(0,)), QueueRule(count=1)):
+        decision = decide(rule, job, registry)
+        assert not decision.ready and "the GPUs cannot be read" in decision.waiting_for
+
+
+def test_a_busy_gpu_names_its_user_and_our_own_job(isolated_state_dir: Path, tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "gpus.json"
+    _fake_gpus(fake, colleague_on_0=True)
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    registry = Registry()
+    job = registry.get(_job(registry))
+    ours = _job(registry, state=JobState.RUNNING, gpus=[1])
+    decision = decide(QueueRule(gpus=(0, 1)), job, registry)
+    assert "GPU 0: in use by colleague" in decision.waiting_for
+    assert f"GPU 1: our job {ours}" in decision.waiting_for
+
+
+def test_a_gpu_recorded_by_uuid_is_found_where_it_is_now(isolated_state_dir: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After a renumbering the board a resumed attempt trained on may carry another index."""
+    fake = tmp_path / "gpus.json"
+    fake.write_text(json.dumps({"gpus": [{"uuid": "GPU-b"}, {"uuid": "GPU-a"}]}))
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    registry = Registry()
+    job = registry.get(_job(registry))
+    found = decide(QueueRule(gpus=(0,), uuids=("GPU-a",)), job, registry)
+    assert found == Decision(True, (1,), "", ("GPU-a",))
+    gone = decide(QueueRule(gpus=(0,), uuids=("GPU-c",)), job, registry)
+    assert not gone.ready and "board GPU-c is not there" in gone.waiting_for
 
 
 def test_stable_window_needs_the_same_free_gpus_for_the_whole_window() -> None:
@@ -85,7 +126,7 @@ def test_queued_job_waits_for_its_gpu_and_starts_when_it_frees_up(
 
     _fake_gpus(fake, colleague_on_0=False)  # the colleague's job ends
     job = wait_for(job_id, {"running"}, what="train_pid", timeout=30)
-    assert job.env["CUDA_VISIBLE_DEVICES"] == "0" and job.env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
+    assert job.env["CUDA_VISIBLE_DEVICES"] == "GPU-fake-0000" and job.env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID"
     assert job.gpus == [0]
     cli("stop", str(job_id), cwd=project.root)
     job = wait_for(job_id, {"stopped", "failed", "succeeded"}, timeout=60)

@@ -188,3 +188,44 @@ def test_a_full_disk_in_the_work_dir_does_not_lose_the_exit_code(tiny_disk: Path
     assert "supervisor error" not in ended.failure
     assert not ended.paths.exit_code.exists()  # the disk really was full
     assert (tiny_disk / "filler").stat().st_size > 32 * 1024
+
+
+V1_SCHEMA = """
+CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, config TEXT NOT NULL,
+    work_dir TEXT NOT NULL, cwd TEXT NOT NULL, backend TEXT NOT NULL DEFAULT 'local', state TEXT NOT NULL,
+    command TEXT NOT NULL DEFAULT '[]', env TEXT NOT NULL DEFAULT '{}', gpus TEXT NOT NULL DEFAULT '[]',
+    gpu_uuids TEXT NOT NULL DEFAULT '[]', queue TEXT NOT NULL DEFAULT '{}',
+    options TEXT NOT NULL DEFAULT '{}',
+    waiting_for TEXT NOT NULL DEFAULT '', created_at REAL NOT NULL, started_at REAL, ended_at REAL,
+    supervisor_pid INTEGER, supervisor_started REAL, train_pid INTEGER, train_started REAL,
+    exit_code INTEGER, signal INTEGER, failure TEXT NOT NULL DEFAULT '',
+    parent_id INTEGER REFERENCES jobs(id),
+    attempt INTEGER NOT NULL DEFAULT 1, max_retries INTEGER NOT NULL DEFAULT 0,
+    resume_from TEXT NOT NULL DEFAULT '', tmux_session TEXT NOT NULL DEFAULT '');
+"""
+
+
+def test_a_version_1_registry_is_migrated_in_place_keeping_every_job(tmp_path: Path) -> None:
+    """Back ends' records move from `options` and the tmux column into `backend_data`, where the
+    back ends' typed accessors read them; nothing else changes."""
+    from vocseg_tui.core.jobs.backend import SlurmBackend, TmuxBackend
+
+    path = tmp_path / "jobs.sqlite3"
+    with sqlite3.connect(path) as db:
+        db.executescript(V1_SCHEMA)
+        db.execute("INSERT INTO jobs (name, config, work_dir, cwd, backend, state, options, created_at) "
+                   "VALUES ('s', 'c.py', '/w', '/', 'slurm', 'running', ?, 1.0)",
+                   ('{"nproc": 2, "cpu": true, "slurm": {"nodes": 2}, "slurm_job_id": "41", '
+                    '"batch_script": "/w/sbatch.sh"}',))
+        db.execute("INSERT INTO jobs (name, config, work_dir, cwd, backend, state, tmux_session, created_at) "
+                   "VALUES ('t', 'c.py', '/w', '/', 'tmux', 'succeeded', 'vocseg-job-2', 2.0)")
+        db.execute("PRAGMA user_version = 1")
+    registry = Registry(path)
+    slurm_job, tmux_job = registry.get(1), registry.get(2)
+    assert SlurmBackend.record(slurm_job).job_id == "41"
+    assert SlurmBackend.record(slurm_job).batch_script == "/w/sbatch.sh"
+    assert slurm_job.options == {"nproc": 2, "backend_options": {"nodes": 2}}
+    assert TmuxBackend.session(tmux_job) == "vocseg-job-2" and tmux_job.state is JobState.SUCCEEDED
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert Registry(path).get(1) == slurm_job  # opening it again changes nothing

@@ -4,8 +4,9 @@ The jobs system's own `resume(job_id)` continues from the newest intact checkpoi
 Checkpoints screen the user picks one (an earlier epoch after a divergence, say). The new
 attempt is a registry job like any other (parent_id = the run's latest job, attempt + 1, same
 config, work dir, devices and options) whose command names the checkpoint explicitly
-(`tools/train.py ... --resume CKPT`). A run trained outside vocseg-tui (no job in the registry)
-gets a first job that trains its config dump on the devices chosen in the GPUs area.
+(`tools/train.py ... --resume CKPT`), planned by the launch contract like any attempt. A run
+trained outside vocseg-tui (no job in the registry) gets a first job that trains its config
+dump on the devices chosen in the GPUs area, checked like a launch.
 
 Refused before anything is written: a damaged checkpoint, a best_* file (mmengine saves those
 without optimizer and scheduler state, so training cannot continue from them), a run without a
@@ -15,18 +16,14 @@ config dump, and a work dir a job is still training in.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from vocseg_tui.core.checkpoints.errors import CheckpointError
 from vocseg_tui.core.checkpoints.evaluate import project_root_of
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 from vocseg_tui.core.devices import DeviceChoice
-from vocseg_tui.core.errors import VocsegError
-from vocseg_tui.core.jobs.backend import BACKENDS
-from vocseg_tui.core.jobs.command import train_command
-from vocseg_tui.core.jobs.errors import JobError
+from vocseg_tui.core.jobs.launch import LaunchRequest, next_attempt, prepare, start
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
+from vocseg_tui.core.jobs.states import ACTIVE_STATES
 from vocseg_tui.core.jobs.status import refresh
 
 
@@ -58,29 +55,13 @@ def resume_from_checkpoint(run: Run, ckpt: Checkpoint, *, devices: DeviceChoice 
         raise CheckpointError(f"job {busy.id} is still {busy.state.value} in {run.work_dir}",
                               f"stop it first (`vocseg-tui stop {busy.id}`)")
     parent = registry.get(run.job_ids[0]) if run.job_ids else None
-    values: dict[str, Any]
-    if parent is not None:
-        values = dict(name=parent.name, config=parent.config, cwd=parent.cwd, gpus=parent.gpus,
-                      gpu_uuids=parent.gpu_uuids, env={**parent.env, "PYTHONUNBUFFERED": "1"},
-                      options=parent.options, queue=parent.queue, backend=parent.backend,
-                      parent_id=parent.id, attempt=parent.attempt + 1)
+    checkpoint = str(ckpt.path.resolve())
+    if parent is not None:  # the same devices, options and back end: the launch contract decides
+        prepared = next_attempt(parent, registry, checkpoint)
     else:
-        choice = devices or DeviceChoice.cpu()
-        values = dict(name=run.name, config=str(run.config_dump), cwd=str(project_root_of(run)),
-                      gpus=list(choice.indices), gpu_uuids=list(choice.uuids),
-                      env={**choice.environment(), "PYTHONUNBUFFERED": "1"},
-                      options={"nproc": choice.processes, "amp": False, "cfg_options": [],
-                               "cpu": choice.is_cpu},
-                      queue={}, backend="local")
-    work_dir = str(run.work_dir.resolve())
-    command = train_command(str(values["config"]), work_dir, values["options"],
-                            str(ckpt.path.resolve()))
-    job = registry.add(work_dir=work_dir, command=command, resume_from=str(ckpt.path.resolve()),
-                       state=JobState.QUEUED, **values)
-    try:
-        return BACKENDS[job.backend](registry).submit(job)
-    except (OSError, VocsegError) as error:
-        registry.update(job.id, state=JobState.FAILED, failure=f"could not start: {error}")
-        if isinstance(error, VocsegError):
-            raise
-        raise JobError(f"could not start job {job.id}: {error}", "see its log") from error
+        assert run.config_dump is not None  # check_resumable
+        request = LaunchRequest(config=run.config_dump, cwd=project_root_of(run),
+                                devices=devices or DeviceChoice.cpu(), work_dir=run.work_dir.resolve(),
+                                resume_from=ckpt.path)
+        prepared = prepare(request, registry)
+    return start(prepared, registry)

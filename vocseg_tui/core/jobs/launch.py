@@ -1,30 +1,31 @@
 """Launching, resuming and retrying jobs: validate everything first, then register, then start.
 
-Bad input (missing config, a config the recipe validator rejects, a GPU index the machine does
-not have, a work dir that cannot be written, a work dir another job is training in) is refused
-with the reason before anything is written to the registry or started.
+Bad input (a missing config, a config the recipe validator rejects, GPUs that do not exist,
+failed or are another user's, an --nproc that does not match the GPUs, back-end options the back
+end refuses, a work dir that cannot be written, a work dir another job is training in) is
+refused with the reason before anything is written to the registry or started. `prepare` does
+all of that and returns the launch plan, which is also what `train --dry-run` prints.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
-from vocseg_tui.core.jobs.backend import BACKENDS
-from vocseg_tui.core.jobs.command import TRAIN_SCRIPT, train_command
+from vocseg_tui.core.jobs.backend import BACKENDS, DEFAULT_BACKEND, backend_for
+from vocseg_tui.core.jobs.checks import check_gpu_count, check_gpus, check_work_dir, refuse_if_busy
+from vocseg_tui.core.jobs.command import TRAIN_SCRIPT
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
+from vocseg_tui.core.jobs.plan import LaunchPlan, LaunchSpec, make_plan
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.resume_point import is_intact, last_good_checkpoint
-from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
+from vocseg_tui.core.jobs.states import JobState
 from vocseg_tui.core.jobs.status import refresh
-
-CHANGED_ENV = ("PYTHONUNBUFFERED",)
 
 
 @dataclass
@@ -39,15 +40,30 @@ class LaunchRequest:
     resume_from: Path | None = None
     """Continue from this checkpoint instead (it must be an intact file)."""
     queue: QueueRule | None = None
-    backend: str = "local"
+    backend: str = DEFAULT_BACKEND
     max_retries: int = 0
     nproc: int | None = None
     """Training processes; default one per GPU (one on CPU). >1 on CPU uses gloo."""
     amp: bool = False
     cfg_options: list[str] = field(default_factory=list)
-    slurm: dict[str, Any] = field(default_factory=dict)
-    """With backend "slurm": partition, nodes, gpus_per_node, cpus_per_task, time, account, qos,
-    resubmits (automatic resubmissions at the time limit)."""
+    backend_options: dict[str, Any] = field(default_factory=dict)
+    """The back end's own options (for Slurm: partition, nodes, gpus_per_node, ...)."""
+    force: bool = False
+    """Train on GPUs another user's processes hold (a warning instead of a refusal)."""
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A validated launch: what will run (`plan`), what to register, and warnings to show."""
+
+    spec: LaunchSpec
+    plan: LaunchPlan
+    queue: dict[str, Any]
+    options: dict[str, Any]
+    max_retries: int = 0
+    warnings: tuple[str, ...] = ()
+    parent_id: int | None = None
+    attempt: int = 1
 
 
 def default_work_dir(cwd: Path, config: Path) -> Path:
@@ -55,7 +71,7 @@ def default_work_dir(cwd: Path, config: Path) -> Path:
     return cwd / "work_dirs" / config.stem
 
 
-def _validate_config(config: Path, request: LaunchRequest, processes: int) -> None:
+def _validate_config(config: Path, request: LaunchRequest, spec: LaunchSpec, plan: LaunchPlan) -> None:
     """The config as it will train (`--cfg-options` merged) against this launch and machine:
     the Recipe area's validator plus the launch check (dataset files, a weights download that
     cannot happen, the device count the LR was scaled for, CUDA-only features on CPU), so what
@@ -69,11 +85,11 @@ def _validate_config(config: Path, request: LaunchRequest, processes: int) -> No
         from vocseg_tui.core.recipe.preflight import launch_check
     except ImportError:
         return
-    cpu = request.devices.is_cpu
-    if request.backend == "slurm":  # one task per GPU on each node, else --nproc CPU tasks per node
-        gpus_per_node = int(request.slurm.get("gpus_per_node") or 0)
-        processes = (gpus_per_node or processes) * int(request.slurm.get("nodes") or 1)
-        cpu = gpus_per_node == 0
+    processes = plan.nproc  # every rank of the run, on every node
+    if spec.allocation is not None:  # the scheduler's GPUs, not this (login) machine's
+        cpu = spec.allocation.gpus_per_node == 0
+    else:
+        cpu = not spec.devices.indices and not spec.pending_gpus
     try:
         resolved = resolve_config(config, cwd=request.cwd, cfg_options=request.cfg_options)
     except VocsegError as error:
@@ -88,106 +104,86 @@ def _validate_config(config: Path, request: LaunchRequest, processes: int) -> No
                             fixes or "fix it in the Recipe area (key 3)")
 
 
-def _validate_gpus(indices: tuple[int, ...]) -> None:
-    if not indices:
-        return
-    try:
-        from vocseg_tui.core.gpus import take_inventory
-    except ImportError:
-        return
-    inventory = take_inventory()
-    if inventory.cpu_only:
-        raise LaunchRefused(f"GPU {','.join(map(str, indices))} asked, but this machine has no usable GPU "
-                            f"({inventory.cpu_only_reason or 'none found'})", "train on CPU: --gpus cpu")
-    missing = [i for i in indices if inventory.by_index(i) is None]
-    if missing:
-        have = ",".join(str(g.index) for g in inventory.gpus)
-        raise LaunchRefused(f"GPU {','.join(map(str, missing))} does not exist (this machine has {have})",
-                            "see `vocseg-tui gpus` for the GPUs and their indices")
 
-
-def _validate_work_dir(work_dir: Path) -> None:
-    try:
-        work_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=work_dir, prefix=".write-test-"):
-            pass
-    except OSError as error:
-        raise LaunchRefused(f"work dir {work_dir} is not writable: {error.strerror or error}",
-                            "pass another --work-dir, or fix its permissions") from error
-
-
-def _refuse_if_busy(registry: Registry, work_dir: Path) -> None:
-    for job in registry.all_jobs(states=ACTIVE_STATES):
-        if Path(job.work_dir) == work_dir and refresh(registry, job).state.is_active:
-            raise LaunchRefused(f"job {job.id} is already {job.state.value} in {work_dir}",
-                                f"stop it first (`vocseg-tui stop {job.id}`) or pass another --work-dir")
-
-
-def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
-    """Validate, register and start a job; returns at once (the job runs detached)."""
+def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run: bool = False) -> Prepared:
+    """Every check of a launch, and its plan; nothing is registered or started (with `dry_run`
+    nothing is created either: the work dir is only checked)."""
     registry = registry or Registry()
     config = request.config if request.config.is_absolute() else request.cwd / request.config
     config = config.resolve()
-    nproc = request.nproc or request.devices.processes
-    if nproc < 1:
-        raise LaunchRefused(f"cannot train with {nproc} processes", "use 1 or more")
     if request.backend not in BACKENDS:
         raise LaunchRefused(f"unknown back end {request.backend!r}", f"use one of {', '.join(BACKENDS)}")
-    reason = BACKENDS[request.backend].unavailable_reason()
+    backend = BACKENDS[request.backend]
+    reason = backend.unavailable_reason()
     if reason:
         raise LaunchRefused(reason, "use the default back end: the job survives logging out anyway")
-    if request.backend == "slurm":
-        from vocseg_tui.core.jobs.slurm import check_options
-
-        check_options(request.slurm)
     if not TRAIN_SCRIPT.is_file():
         raise LaunchRefused(f"{TRAIN_SCRIPT} is missing", "reinstall vocseg-tui from its repository")
     if request.max_retries < 0 or request.max_retries > 10:
-        raise LaunchRefused(f"retries must be between 0 and 10, not {request.max_retries}", "")
-    _validate_gpus(request.devices.indices)
-    _validate_config(config, request, nproc)
+        raise LaunchRefused(f"retries must be between 0 and 10, not {request.max_retries}", "use 0 to 10")
+    backend_options = backend.check_options(dict(request.backend_options))
+    allocation = backend.allocation(backend_options)
+    queue = request.queue
+    pending = queue.count if queue is not None else 0
+    devices, warnings = request.devices, list[str]()
+    if allocation is None:  # GPUs of this machine (a scheduler's are checked by its back end)
+        devices, warnings = check_gpus(request.devices, force=request.force, queued=queue is not None)
+        if pending:
+            check_gpu_count(pending)
+        if queue is not None and queue.gpus:
+            queue = replace(queue, uuids=devices.uuids)  # the queue waits for these boards
     work_dir = (request.work_dir or default_work_dir(request.cwd, config)).expanduser()
     work_dir = (request.cwd / work_dir if not work_dir.is_absolute() else work_dir).resolve()
-    _validate_work_dir(work_dir)
-    _refuse_if_busy(registry, work_dir)
-    resume_from = ""
+    check_work_dir(work_dir, create=not dry_run)
+    refuse_if_busy(registry, work_dir)
+    resume_from = _resume_point(request, work_dir)
+    spec = LaunchSpec(config=str(config), work_dir=str(work_dir), cwd=str(request.cwd.resolve()),
+                      name=config.stem, devices=devices, pending_gpus=pending, nproc=request.nproc,
+                      amp=request.amp, cfg_options=tuple(request.cfg_options), resume_from=resume_from,
+                      backend_kind=request.backend, allocation=allocation, registry_path=str(registry.path))
+    plan = make_plan(spec)
+    _validate_config(config, request, spec, plan)
+    options = {"nproc": plan.nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
+               "backend_options": backend_options}
+    return Prepared(spec, plan, queue.to_json() if queue else {}, options, request.max_retries,
+                    tuple(warnings))
+
+
+def _resume_point(request: LaunchRequest, work_dir: Path) -> str:
     if request.resume_from is not None:
         if not is_intact(request.resume_from):
             raise LaunchRefused(f"{request.resume_from} is not an intact checkpoint",
                                 "pick an epoch_*.pth / iter_*.pth file that finished writing")
-        resume_from = str(request.resume_from.resolve())
-    elif request.resume:
+        return str(request.resume_from.resolve())
+    if request.resume:
         found = last_good_checkpoint(work_dir)
         if found is None:
             raise LaunchRefused(f"nothing to resume: {work_dir} holds no intact checkpoint",
                                 "launch without --resume to start from scratch")
-        resume_from = str(found)
-    options: dict[str, Any] = {"nproc": nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
-                               "cpu": request.devices.is_cpu}
-    if request.backend == "slurm":
-        from vocseg_tui.core.jobs.slurm import DEFAULT_RESUBMITS
-
-        options["slurm"] = {k: v for k, v in request.slurm.items() if v not in (None, "")}
-        if options["slurm"].get("time"):
-            options["slurm"].setdefault("resubmits", DEFAULT_RESUBMITS)
-    queue = request.queue.to_json() if request.queue else {}
-    return _register_and_submit(registry, request.backend, name=config.stem, config=str(config),
-                                work_dir=str(work_dir), cwd=str(request.cwd.resolve()),
-                                gpus=list(request.devices.indices), gpu_uuids=list(request.devices.uuids),
-                                env=_changed_env(request.devices), options=options, queue=queue,
-                                resume_from=resume_from, max_retries=request.max_retries)
+        return str(found)
+    return ""
 
 
-def _changed_env(devices: DeviceChoice) -> dict[str, str]:
-    return {**devices.environment(), "PYTHONUNBUFFERED": "1"}
+def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
+    """Validate, register and start a job; returns once it started or says what it waits for
+    (the job runs detached)."""
+    registry = registry or Registry()
+    return start(prepare(request, registry), registry)
 
 
-def _register_and_submit(registry: Registry, backend: str, **values: Any) -> Job:
-    values["command"] = train_command(values["config"], values["work_dir"], values["options"],
-                                      values.get("resume_from", ""))
-    job = registry.add(backend=backend, state=JobState.QUEUED, **values)
+def start(prepared: Prepared, registry: Registry) -> Job:
+    """Register the prepared launch and hand it to its back end. The plan is made again with
+    the job's id (its files' paths) before it is recorded."""
+    spec = prepared.spec
+    job = registry.add(backend=spec.backend_kind, state=JobState.QUEUED, name=spec.name, config=spec.config,
+                       work_dir=spec.work_dir, cwd=spec.cwd, gpus=list(spec.devices.indices),
+                       gpu_uuids=list(spec.devices.uuids), options=prepared.options, queue=prepared.queue,
+                       resume_from=spec.resume_from, max_retries=prepared.max_retries,
+                       parent_id=prepared.parent_id, attempt=prepared.attempt)
     try:
-        return BACKENDS[backend](registry).submit(job)
+        plan = make_plan(replace(spec, job_id=job.id, registry_path=str(registry.path)))
+        registry.update(job.id, command=list(plan.argv), env=plan.env)
+        return backend_for(job, registry).submit(registry.get(job.id), plan)
     except (OSError, VocsegError) as error:
         registry.update(job.id, state=JobState.FAILED, failure=f"could not start: {error}")
         if isinstance(error, VocsegError):
@@ -195,19 +191,45 @@ def _register_and_submit(registry: Registry, backend: str, **values: Any) -> Job
         raise JobError(f"could not start job {job.id}: {error}", "see its log") from error
 
 
+def spec_for(job: Job, *, devices: DeviceChoice | None = None, resume_from: str | None = None,
+             options: dict[str, Any] | None = None) -> LaunchSpec:
+    """The launch spec of a registered job: for its supervisor's real start (`devices`: the
+    GPUs the queue picked) and for a new attempt of it. A queued `--any N` job not started yet
+    plans N GPUs to be picked."""
+    options = job.options if options is None else options
+    rule = QueueRule.from_json(job.queue) if job.queue else None
+    if devices is None:
+        devices = DeviceChoice(tuple(job.gpus), tuple(job.gpu_uuids))
+    pending = rule.count if rule is not None and rule.count and devices.is_cpu else 0
+    backend = BACKENDS[job.backend] if job.backend in BACKENDS else BACKENDS[DEFAULT_BACKEND]
+    nproc = options.get("nproc")
+    return LaunchSpec(config=job.config, work_dir=job.work_dir, cwd=job.cwd, name=job.name, devices=devices,
+                      pending_gpus=pending, nproc=int(nproc) if nproc is not None else None,
+                      amp=bool(options.get("amp")), cfg_options=tuple(options.get("cfg_options", ())),
+                      resume_from=job.resume_from if resume_from is None else resume_from,
+                      backend_kind=job.backend, job_id=job.id,
+                      allocation=backend.allocation(options.get("backend_options", {})))
+
+
+def plan_for(job: Job, registry: Registry, devices: DeviceChoice | None = None) -> LaunchPlan:
+    """The plan of a registered job now (a free master port now, the GPUs picked now)."""
+    return make_plan(replace(spec_for(job, devices=devices), registry_path=str(registry.path)))
+
+
 def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False,
            checkpoint: Path | None = None, options: dict[str, Any] | None = None) -> Job:
     """A new attempt (a new job with `parent_id`) in the same work dir, from `checkpoint` (the
     Checkpoints area's pick) or else the last intact checkpoint, named explicitly either way.
     Only stopped, failed or lost jobs can be resumed. `options` replaces the job's launch options
-    (the Slurm time limit's continuation passes one fewer resubmission)."""
+    (the Slurm time limit's continuation passes one fewer resubmission). The old GPUs are checked
+    again: the attempt waits in the queue (saying for what) while another user or job holds them."""
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
     if not job.state.can_resume:
         raise JobError(f"job {job.id} is {job.state.value}; only stopped, failed or lost jobs resume",
                        f"stop it first: `vocseg-tui stop {job.id}`" if job.state.is_active else "")
     work_dir = Path(job.work_dir)
-    _refuse_if_busy(registry, work_dir)
+    refuse_if_busy(registry, work_dir)
     found = last_good_checkpoint(work_dir) if checkpoint is None else checkpoint.resolve()
     if found is None:
         raise JobError(f"job {job.id} saved no intact checkpoint in {work_dir}",
@@ -215,26 +237,28 @@ def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False
     if checkpoint is not None and not (found.parent == work_dir.resolve() and is_intact(found)):
         raise JobError(f"{checkpoint} is not an intact checkpoint of job {job.id}'s work dir {work_dir}",
                        "pick one of the epoch_*.pth / iter_*.pth files in that folder")
-    for name in ("PYTHONUNBUFFERED",):
-        job.env.setdefault(name, "1")
-    return _register_and_submit(
-        registry, job.backend, name=job.name, config=job.config, work_dir=job.work_dir, cwd=job.cwd,
-        gpus=job.gpus, gpu_uuids=job.gpu_uuids, env=job.env, options=_launch_options(options or job.options),
-        queue=job.queue,
-        resume_from=str(found), max_retries=job.max_retries if retry else 0, parent_id=job.id,
-        attempt=job.attempt + 1,
-    )
+    return start(next_attempt(job, registry, str(found), options=options, retry=retry), registry)
 
 
-def _launch_options(options: dict[str, Any]) -> dict[str, Any]:
-    """What a new attempt inherits: not the previous attempt's Slurm job id or script."""
-    return {k: v for k, v in options.items() if k not in ("slurm_job_id", "batch_script")}
+def next_attempt(job: Job, registry: Registry, resume_from: str, *, options: dict[str, Any] | None = None,
+                 retry: bool = False) -> Prepared:
+    """A new attempt of `job` from `resume_from`, prepared like a launch (same devices and
+    options). Its GPUs are re-checked by the queue when it starts: a rule for exactly those
+    boards (by UUID), with no stable window, unless the job already had a queue rule."""
+    options = dict(job.options if options is None else options)
+    queue = job.queue
+    if not queue and job.gpus:
+        queue = QueueRule(gpus=tuple(job.gpus), uuids=tuple(job.gpu_uuids), stable_s=0.0).to_json()
+    rule = QueueRule.from_json(queue) if queue else None
+    devices = DeviceChoice.cpu() if rule is not None and rule.count else None
+    spec = spec_for(replace(job, queue=queue), devices=devices, resume_from=resume_from, options=options)
+    spec = replace(spec, job_id=None, registry_path=str(registry.path))
+    return Prepared(spec, make_plan(spec), queue, options, job.max_retries if retry else 0,
+                    parent_id=job.id, attempt=job.attempt + 1)
 
 
 def stop(job_id: int, registry: Registry | None = None, *, after_epoch: bool = False) -> Job:
     """Ask a queued or running job to stop (now, or at the end of its epoch)."""
-    from vocseg_tui.core.jobs.backend import backend_for
-
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
     if not job.state.is_active:
@@ -251,9 +275,7 @@ def retries_left(job: Job) -> int:
     return max(0, job.max_retries - (job.attempt - 1))
 
 
-def environment_for(job: Job) -> dict[str, str]:
-    """The training's full environment: ours, with the job's changes and its request files."""
-    from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
-
-    return {**os.environ, **job.env, STOP_FILE_ENV: str(job.paths.stop_after_epoch_request),
-            STOPPED_MARKER_ENV: str(job.paths.stopped_marker)}
+def environment_for(job: Job, plan: LaunchPlan | None = None) -> dict[str, str]:
+    """The training's full environment: ours, with the plan's variables (the job's recorded ones
+    when no plan is given)."""
+    return {**os.environ, **(plan.env if plan is not None else job.env)}

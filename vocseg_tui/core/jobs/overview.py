@@ -21,7 +21,9 @@ class JobRow:
     job: Job
     progress: Progress
     attach: str | None
-    """`tmux attach -t <name>` for a tmux job, else None."""
+    """What to type to reach the job's console, if its back end has one (else None)."""
+    device: str = ""
+    """Where it trains, as its back end says it (the table's device column)."""
 
 
 class Overview:
@@ -49,4 +51,5 @@ class Overview:
             progress = read_progress(job, self._epochs[job.id])
             if not job.state.is_active:
                 self._ended[job.id] = progress
-        return JobRow(job, progress, backend_for(job, self.registry).attach_command(job))
+        backend = backend_for(job, self.registry)
+        return JobRow(job, progress, backend.attach_command(job), backend.device_label(job))

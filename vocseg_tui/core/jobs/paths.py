@@ -20,11 +20,12 @@ STOPPED_MARKER_ENV = "VOCSEG_STOPPED_MARKER"
 @dataclass(frozen=True)
 class JobPaths:
     work_dir: Path
-    job_id: int
+    job_id: int | None
+    """None before the job is registered (a dry run): the folder then reads `job-<id>`."""
 
     @property
     def folder(self) -> Path:
-        return self.work_dir / ".vocseg" / f"job-{self.job_id}"
+        return self.work_dir / ".vocseg" / f"job-{'<id>' if self.job_id is None else self.job_id}"
 
     @property
     def log(self) -> Path:

@@ -28,10 +28,13 @@ from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 from vocseg_tui.core.project import state_dir
 
 REGISTRY_NAME = "jobs.sqlite3"
-SCHEMA_VERSION = 1
-_JSON_FIELDS = ("command", "env", "gpus", "gpu_uuids", "queue", "options")
+SCHEMA_VERSION = 2
+"""1: the first registry. 2: `backend_data` (what a back end records about its job: the tmux
+session, the Slurm job id and batch script), which used to ride in `tmux_session` and in
+`options`; the back end's launch options moved from options["slurm"] to options["backend_options"]."""
+_JSON_FIELDS = ("command", "env", "gpus", "gpu_uuids", "queue", "options", "backend_data")
 
-_SCHEMA = """
+_SCHEMA = ("""
 CREATE TABLE IF NOT EXISTS jobs (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     name TEXT NOT NULL,
@@ -61,10 +64,9 @@ CREATE TABLE IF NOT EXISTS jobs (
     attempt INTEGER NOT NULL DEFAULT 1,
     max_retries INTEGER NOT NULL DEFAULT 0,
     resume_from TEXT NOT NULL DEFAULT '',
-    tmux_session TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
-"""
+    backend_data TEXT NOT NULL DEFAULT '{}'
+)""", "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)")
+_MOVED_TO_BACKEND_DATA = ("slurm_job_id", "batch_script")
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Job:
     queue: dict[str, Any] = field(default_factory=dict)
     """What a queued job waits for: {} (nothing), {"gpus": [..]} or {"count": N, "min_free_gib": X}."""
     options: dict[str, Any] = field(default_factory=dict)
+    """Launch options: nproc, amp, cfg_options, and the back end's own as `backend_options`."""
     waiting_for: str = ""
     created_at: float = 0.0
     started_at: float | None = None
@@ -102,7 +105,9 @@ class Job:
     attempt: int = 1
     max_retries: int = 0
     resume_from: str = ""
-    tmux_session: str = ""
+    backend_data: dict[str, Any] = field(default_factory=dict)
+    """What the back end recorded about this job; read it through the back end's own typed
+    accessor (TmuxBackend.session, SlurmBackend.record), not by key."""
 
     @property
     def paths(self) -> JobPaths:
@@ -121,8 +126,11 @@ class Job:
         return data
 
 
+_FIELDS = frozenset(f.name for f in fields(Job))
+
+
 def _row_to_job(row: sqlite3.Row) -> Job:
-    data = dict(row)
+    data = {key: value for key, value in dict(row).items() if key in _FIELDS}  # v1's tmux_session stays
     for name in _JSON_FIELDS:
         data[name] = json.loads(data[name])
     data["state"] = JobState(data["state"])
@@ -141,9 +149,26 @@ class Registry:
         self.path = path
         with self._connect() as db:
             if db.execute("PRAGMA user_version").fetchone()[0] < SCHEMA_VERSION:
-                db.execute("BEGIN IMMEDIATE")
-                db.executescript(_SCHEMA)
+                self._upgrade(db)
+
+    @staticmethod
+    def _upgrade(db: sqlite3.Connection) -> None:
+        """Create or migrate the schema in one transaction, re-reading the version under the
+        write lock: of several processes opening an old registry at once, one migrates."""
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0:
+                for statement in _SCHEMA:
+                    db.execute(statement)
+            elif version == 1:
+                _migrate_1_to_2(db)
+            if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -223,6 +248,20 @@ class Registry:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM jobs WHERE parent_id = ? ORDER BY id", (job_id,)).fetchall()
         return [_row_to_job(row) for row in rows]
+
+
+def _migrate_1_to_2(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE jobs ADD COLUMN backend_data TEXT NOT NULL DEFAULT '{}'")
+    for job_id, options_text, session in db.execute("SELECT id, options, tmux_session FROM jobs").fetchall():
+        options = json.loads(options_text)
+        data = {key: options.pop(key) for key in _MOVED_TO_BACKEND_DATA if key in options}
+        if session:
+            data["tmux_session"] = session
+        if "slurm" in options:
+            options["backend_options"] = options.pop("slurm")
+        options.pop("cpu", None)  # the plan derives it from the devices now
+        db.execute("UPDATE jobs SET options = ?, backend_data = ? WHERE id = ?",
+                   (json.dumps(options, sort_keys=True), json.dumps(data, sort_keys=True), job_id))
 
 
 def _encode(values: dict[str, Any]) -> dict[str, Any]:

@@ -1,314 +1,229 @@
-"""Slurm as a launch back end's helpers: the batch script, sbatch/scancel, and reading a job's
-state from squeue/scontrol, then sacct or the job completion log once it left the queue.
+"""The Slurm launch back end: Slurm schedules and runs the training; this side submits, asks and
+cancels (through core/slurm, which knows nothing of the registry).
 
-The batch script is written into the job's folder and kept, so the user can read what ran and
-resubmit it by hand. It runs the training under `srun` with the job's request files exported, and
-turns SIGUSR1 sent to the batch shell (`scancel --signal=USR1 --batch`, or `--signal=B:USR1@N`
-before a time limit) into the same "stop after this epoch" request file local jobs use.
+No supervisor of ours runs: `submit` writes the plan's batch script into the job's folder (kept,
+so the user can read what ran and resubmit it by hand) and runs `sbatch`; the Slurm job id and
+the script are the back end's record of the job (`SlurmBackend.record`); `state` asks Slurm
+(squeue/scontrol, then sacct or the job completion log) and writes what it says in the registry.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import shlex
-import shutil
-import subprocess
+import argparse
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.jobs.command import TRAIN_SCRIPT, train_command
-from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
-from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV, JobPaths
-from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.base import LaunchBackend
+from vocseg_tui.core.jobs.errors import LaunchRefused
+from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
+from vocseg_tui.core.jobs.plan import Allocation, LaunchPlan
+from vocseg_tui.core.jobs.registry import Job
+from vocseg_tui.core.jobs.states import ACTIVE_STATES, STOPPED_EXIT, JobState
+from vocseg_tui.core.slurm import control
+from vocseg_tui.core.slurm.batch import DIRECTIVES, BatchSpec, batch_script, time_limit_s
+from vocseg_tui.core.slurm.cluster import PartitionGpus, partition_gpus
+from vocseg_tui.core.slurm.runner import SlurmError, tools_missing
+from vocseg_tui.core.slurm.states import to_local
 
-SLURM_OPTIONS = ("partition", "nodes", "gpus_per_node", "cpus_per_task", "time", "account", "qos",
-                 "resubmits")
 DEFAULT_RESUBMITS = 5
 """Automatic resubmissions at the time limit: a 60-epoch R50 run on 2 GPUs needs 2-3 days."""
 MAX_RESUBMITS = 50
-_TIME = re.compile(r"^(?:(\d+)-)?(\d{1,2}):(\d{2}):(\d{2})$")
-_WAITING = {"PENDING", "REQUEUED", "CONFIGURING", "RESV_DEL_HOLD", "REQUEUE_HOLD"}
-"""Slurm states shown as `queued` (the job waits for its allocation)."""
-_RUNNING = {"RUNNING", "COMPLETING", "SUSPENDED", "STAGE_OUT", "SIGNALING", "RESIZING"}
-_ENDED_BADLY = {"TIMEOUT", "PREEMPTED", "NODE_FAIL", "OUT_OF_MEMORY", "BOOT_FAIL", "DEADLINE"}
+_COUNTS = (("nodes", "--nodes", 1), ("gpus_per_node", "--gpus-per-node", 0),
+           ("cpus_per_task", "--cpus-per-task", 1))
+"""Whole-number options: key, flag, smallest value."""
 
 
 @dataclass(frozen=True)
-class SlurmStatus:
-    """What Slurm says about one job: its state word, the reason, and the exit code if ended."""
+class SlurmRecord:
+    """What the back end recorded about a job ("" before sbatch answered)."""
 
-    state: str
-    reason: str = ""
-    exit_code: int | None = None
-
-
-def _client_env() -> dict[str, str]:
-    """Our environment without the SLURM_* a running job sets (SLURM_CONF stays): submitting the
-    next attempt from inside a job must not pass the old job's allocation on to the new one."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("SLURM_") or k == "SLURM_CONF"}
+    job_id: str = ""
+    batch_script: str = ""
 
 
-def _run(argv: list[str], timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout,
-                              env=_client_env())
-    except (OSError, subprocess.TimeoutExpired) as error:
-        raise JobError(f"`{argv[0]}` failed: {error}", "check that the Slurm client tools work") from error
+class SlurmBackend(LaunchBackend):
+    name = "slurm"
+    description = "submitted to Slurm with sbatch (run from the cluster's login node)"
+    offered_in_ui = False  # the launch dialog does not ask for partition, nodes, GPUs per node
+    records_state = True
 
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        return tools_missing()
 
-def unavailable_reason() -> str | None:
-    tools = ("sbatch", "squeue", "scontrol", "scancel", "sinfo")
-    missing = [tool for tool in tools if not shutil.which(tool)]
-    return f"Slurm is not available here ({', '.join(missing)} not found)" if missing else None
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        group = parser.add_argument_group("Slurm (with --backend slurm; checked against sinfo)")
+        group.add_argument("--partition", default=None)
+        group.add_argument("--nodes", type=int, default=None)
+        group.add_argument("--gpus-per-node", type=int, default=None,
+                           help="one task per GPU, nccl, mmengine's Slurm launcher (default: CPU tasks)")
+        group.add_argument("--cpus-per-task", type=int, default=None,
+                           help="CPU cores per task, for its data workers (passed to srun too)")
+        group.add_argument("--time", default=None, metavar="HH:MM:SS",
+                           help="time limit; before it, the job saves its epoch and resubmits itself "
+                                "(--resume)")
+        group.add_argument("--max-resubmits", type=int, default=None, metavar="N",
+                           help="with --time: automatic resubmissions at the time limit "
+                                "(default 5, 0: never)")
+        group.add_argument("--account", default=None)
+        group.add_argument("--qos", default=None)
 
+    @classmethod
+    def options_from_args(cls, args: argparse.Namespace) -> dict[str, Any]:
+        given = {"partition": args.partition, "nodes": args.nodes, "gpus_per_node": args.gpus_per_node,
+                 "cpus_per_task": args.cpus_per_task, "time": args.time, "account": args.account,
+                 "qos": args.qos, "resubmits": args.max_resubmits}
+        return {key: value for key, value in given.items() if value not in (None, "")}
 
-def check_options(slurm: dict[str, Any]) -> None:
-    """Refuse options the cluster cannot satisfy (checked with `sinfo` before submitting)."""
-    for key in ("nodes", "gpus_per_node", "cpus_per_task"):
-        value = slurm.get(key)
-        if value is not None and int(value) < (0 if key == "gpus_per_node" else 1):
-            raise LaunchRefused(f"--{key.replace('_', '-')} {value} is out of range", "use a positive number")
-    resubmits = slurm.get("resubmits")
-    if resubmits is not None and not 0 <= int(resubmits) <= MAX_RESUBMITS:
-        raise LaunchRefused(f"--max-resubmits {resubmits} is out of range",
-                            f"use 0 (never) to {MAX_RESUBMITS}")
-    if slurm.get("time") and time_limit_s(str(slurm["time"])) is None:
-        raise LaunchRefused(f"--time {slurm['time']!r} is not a time limit", "write HH:MM:SS or D-HH:MM:SS")
-    partition = slurm.get("partition")
-    if partition:
-        done = _run(["sinfo", "-h", "-o", "%P"])
-        if done.returncode != 0:
-            raise LaunchRefused(f"sinfo failed: {done.stderr.strip()}", "check that slurmctld is reachable")
-        known = [p.strip().rstrip("*") for p in done.stdout.split()]
-        if partition not in known:
+    @classmethod
+    def check_options(cls, options: dict[str, Any]) -> dict[str, Any]:
+        """Ranges and forms first, then what the cluster can give (one `sinfo` call)."""
+        known = {key for key, _, _ in _COUNTS} | set(DIRECTIVES) | {"resubmits"}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            raise LaunchRefused(f"unknown Slurm option(s): {', '.join(unknown)}",
+                                f"use {', '.join(sorted(known))}")
+        for key, flag, least in _COUNTS:
+            if key in options and int(options[key]) < least:
+                raise LaunchRefused(f"{flag} {options[key]} is out of range", f"use {least} or more")
+        resubmits = options.get("resubmits")
+        if resubmits is not None and not 0 <= int(resubmits) <= MAX_RESUBMITS:
+            raise LaunchRefused(f"--max-resubmits {resubmits} is out of range",
+                                f"use 0 (never) to {MAX_RESUBMITS}")
+        if options.get("time") and time_limit_s(str(options["time"])) is None:
+            raise LaunchRefused(f"--time {options['time']!r} is not a time limit",
+                                "write HH:MM:SS or D-HH:MM:SS")
+        cls._check_cluster(options)
+        checked = dict(options)
+        if checked.get("time"):
+            checked.setdefault("resubmits", DEFAULT_RESUBMITS)
+        return checked
+
+    @classmethod
+    def _check_cluster(cls, options: dict[str, Any]) -> None:
+        if not options.get("partition") and not options.get("gpus_per_node"):
+            return
+        try:
+            cluster = partition_gpus()
+        except SlurmError as error:
+            raise LaunchRefused(error.message, "check that slurmctld is reachable (`sinfo`)") from error
+        cls.check_against(options, cluster)
+
+    @staticmethod
+    def check_against(options: dict[str, Any], cluster: PartitionGpus) -> None:
+        """The partition exists and a node of it has the GPUs asked for."""
+        partition = options.get("partition")
+        wanted = int(options.get("gpus_per_node") or 0)
+        if partition and partition not in cluster.most_per_node:
             raise LaunchRefused(f"Slurm has no partition {partition!r}",
-                                f"use one of: {', '.join(known) or '(none)'} (see `sinfo`)")
-    wanted = int(slurm.get("gpus_per_node") or 0)
-    if wanted:
-        from vocseg_tui.core.gpus.slurm_cluster import gpus_in_gres
-
-        done = _run(["sinfo", "-h", "-o", "%G", *(["-p", str(partition)] if partition else [])])
-        most = max((gpus_in_gres(line.strip())[0] for line in done.stdout.splitlines()), default=0)
+                                f"use one of: {', '.join(cluster.most_per_node) or '(none)'} (see `sinfo`)")
+        if not wanted:
+            return
+        most = cluster.most(partition)
+        named = partition or cluster.default
+        where = f"partition {named}" if named else "this cluster"
+        if most == 0:
+            others = cluster.with_gpus()
+            raise LaunchRefused(f"{wanted} GPU(s) per node asked, but {where} has no GPUs "
+                                "(sinfo lists no gpu GRES)",
+                                f"use a partition with GPUs: {', '.join(others)}" if others else
+                                "this cluster lists no GPUs: drop --gpus-per-node to train on CPU tasks")
         if wanted > most:
-            where = f"partition {partition}" if partition else "this cluster"
             raise LaunchRefused(f"{wanted} GPUs per node asked, but a node of {where} has at most {most}",
                                 "lower --gpus-per-node, or use more --nodes (see `sinfo -o '%P %G'`)")
 
+    @classmethod
+    def allocation(cls, options: dict[str, Any]) -> Allocation:
+        cpus = options.get("cpus_per_task")
+        return Allocation(nodes=int(options.get("nodes") or 1),
+                          gpus_per_node=int(options.get("gpus_per_node") or 0),
+                          cpus_per_task=int(cpus) if cpus else None,
+                          directives={k: str(options[k]) for k in DIRECTIVES if options.get(k)})
 
-def time_limit_s(text: str) -> int | None:
-    """Seconds of a `--time` like 1-02:00:00 or 02:00:00 (None: not that form)."""
-    found = _TIME.match(text.strip())
-    if not found:
-        return None
-    days, hours, minutes, seconds = (int(part or 0) for part in found.groups())
-    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    @staticmethod
+    def record(job: Job) -> SlurmRecord:
+        data = job.backend_data
+        return SlurmRecord(str(data.get("slurm_job_id", "")), str(data.get("batch_script", "")))
 
+    @classmethod
+    def prefetch(cls, jobs: list[Job]) -> None:
+        if jobs and not tools_missing():
+            control.prefetch([cls.record(job).job_id for job in jobs])
 
-def signal_margin_s(limit_s: int) -> int:
-    """How long before the time limit SIGUSR1 comes: a tenth of it, 60 s to 10 min (Slurm checks
-    limits about every 30 s, and the epoch in progress must finish and save in that time)."""
-    return max(60, min(600, limit_s // 10))
+    def submit(self, job: Job, plan: LaunchPlan | None = None) -> Job:
+        """sbatch the plan's script; without a plan (a bare command) a script around job.command."""
+        job.paths.create()
+        script = job.paths.folder / "sbatch.sh"
+        text = plan.script if plan is not None and plan.script else self._bare_script(job)
+        write_text_atomic(script, text)
+        slurm_id = control.submit(script)
+        command = list(plan.argv) if plan is not None else ["srun", *job.command]
+        self.registry.update(job.id, waiting_for="Slurm: submitted", command=command,
+                             backend_data={**job.backend_data, "slurm_job_id": slurm_id,
+                                           "batch_script": str(script)})
+        return self.registry.get(job.id)
 
+    @staticmethod
+    def _bare_script(job: Job) -> str:
+        exports = {**job.env, STOP_FILE_ENV: str(job.paths.stop_after_epoch_request),
+                   STOPPED_MARKER_ENV: str(job.paths.stopped_marker)}
+        return batch_script(BatchSpec(name=job.name, log=str(job.paths.log), cwd=job.cwd,
+                                      task=("srun", *job.command),
+                                      stop_request=str(job.paths.stop_after_epoch_request),
+                                      time_limit_marker=str(job.paths.time_limit_marker), exports=exports))
 
-def batch_script(paths: JobPaths, cwd: str, command: list[str], env: dict[str, str],
-                 slurm: dict[str, Any], name: str, continue_command: list[str] | None = None) -> str:
-    """A readable sbatch script for one attempt of a job. With a time limit, the script asks for
-    SIGUSR1 before it and, when that stopped an unfinished run, runs `continue_command` (which
-    submits the next attempt with --resume)."""
-    tasks = int(slurm.get("tasks_per_node") or slurm.get("gpus_per_node") or 1)
-    lines = ["#!/bin/bash", f"#SBATCH --job-name=vocseg-{name}", f"#SBATCH --output={paths.log}",
-             "#SBATCH --open-mode=append", f"#SBATCH --chdir={cwd}",
-             f"#SBATCH --nodes={int(slurm.get('nodes') or 1)}", f"#SBATCH --ntasks-per-node={tasks}"]
-    if slurm.get("gpus_per_node"):
-        lines.append(f"#SBATCH --gpus-per-node={int(slurm['gpus_per_node'])}")
-    if slurm.get("cpus_per_task"):
-        lines.append(f"#SBATCH --cpus-per-task={int(slurm['cpus_per_task'])}")
-    for key in ("partition", "time", "account", "qos"):
-        if slurm.get(key):
-            lines.append(f"#SBATCH --{key}={slurm[key]}")
-    limit = time_limit_s(str(slurm.get("time") or ""))
-    margin = signal_margin_s(limit) if limit else 0
-    if margin:  # checkpoint and stop cleanly before the limit, then continue in a new job
-        lines.append(f"#SBATCH --signal=B:USR1@{margin}")
-    exports = {**env, STOP_FILE_ENV: str(paths.stop_after_epoch_request),
-               STOPPED_MARKER_ENV: str(paths.stopped_marker)}
-    lines += ["", "# Written by vocseg-tui; resubmit by hand with `sbatch` on this file.", "set -u"]
-    lines += [f"export {key}={shlex.quote(value)}" for key, value in sorted(exports.items())]
-    lines.append("export MASTER_PORT=$((20000 + SLURM_JOB_ID % 20000))  # rendezvous of the tasks")
-    request = shlex.quote(str(paths.stop_after_epoch_request))
-    lines += ["", "# SIGUSR1 to this script = stop after this epoch (tools/train.py polls the file)."]
-    if margin and continue_command:
-        lines += _time_limit_trap(request, shlex.quote(str(paths.time_limit_marker)), margin)
-    else:
-        lines.append(f"trap 'touch {request}' USR1")
-    if str(TRAIN_SCRIPT) in command:
-        lines += ["# requeued (preemption, a node failure, `scontrol requeue`): continue, do not start over",
-                  "restart=()",
-                  '[ "${SLURM_RESTART_COUNT:-0}" -gt 0 ] && restart=(--resume)  # last intact checkpoint',
-                  f'srun {shlex.join(command)} "${{restart[@]}}" &']
-    else:
-        lines.append(f"srun {shlex.join(command)} &")
-    lines += ["child=$!",
-              "# wait returns early when USR1 arrives: keep waiting while srun still runs",
-              "while true; do", "  wait $child; status=$?",
-              "  kill -0 $child 2>/dev/null || break", "done"]
-    if margin and continue_command:
-        lines += ["# stopped by the time limit's signal: submit the next attempt (--resume)",
-                  f"[ -e {shlex.quote(str(paths.time_limit_marker))} ] && {shlex.join(continue_command)}"]
-    lines += ["exit $status", ""]
-    return "\n".join(lines)
+    def state(self, job: Job) -> JobState:
+        if not job.state.is_active:
+            return job.state
+        slurm_id = self.record(job).job_id
+        if not slurm_id:
+            return self.unless_never_started(job)
+        if tools_missing():
+            return job.state  # e.g. read from a machine outside the cluster: unknown, not lost
+        try:
+            status = control.query(slurm_id)
+        except SlurmError:
+            return job.state  # slurmctld unreachable for a moment: ask again on the next refresh
+        if status is None:
+            return JobState.LOST  # left the queue and no record of its end anywhere
+        word, text = to_local(status, job.paths.stopped_marker.exists(), STOPPED_EXIT)
+        state = JobState(word)
+        values: dict[str, object] = {"state": state}
+        if state is JobState.QUEUED:
+            values["waiting_for"] = text
+        elif state is JobState.RUNNING:
+            values.update(waiting_for="", started_at=job.started_at or time.time())
+        else:
+            values.update(waiting_for="", ended_at=time.time(), exit_code=status.exit_code, failure=text)
+        if any(getattr(job, key) != value for key, value in values.items()):  # no write when unchanged
+            self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
+        return state
 
+    def stop(self, job: Job) -> None:
+        control.cancel(self.record(job).job_id)
 
-def _time_limit_trap(request: str, marker: str, margin: int) -> list[str]:
-    """USR1 with at most the margin left (squeue's %L) and no stop asked by the user is the time
-    limit's: mark it, so the script continues the run once training stopped after its epoch."""
-    return [
-        "# ...and when it comes with the time limit near, the run continues in a new job.",
-        "seconds_left() {  # squeue's %L: [D-][H:]M:SS",
-        "  local left days=0 total=0 part",
-        '  left=$(squeue -h -j "$SLURM_JOB_ID" -o %L 2>/dev/null) || return 1',
-        '  case $left in *-*) days=${left%%-*}; left=${left#*-};; esac',
-        '  case $left in *:*) ;; *) return 1;; esac',
-        '  IFS=: read -ra parts <<< "$left"',
-        '  for part in "${parts[@]}"; do total=$((total * 60 + 10#$part)); done',
-        "  echo $((days * 86400 + total))",
-        "}",
-        "on_usr1() {",
-        f'  if [ ! -e {request} ] && left=$(seconds_left) && [ "$left" -le {margin + 60} ]; then',
-        f"    touch {marker}",
-        "  fi",
-        f"  touch {request}",
-        "}",
-        "trap on_usr1 USR1",
-    ]
+    def stop_after_epoch(self, job: Job) -> None:
+        """The request file (shared file system) and SIGUSR1 to the batch shell, which touches it.
+        The user's stop wins over the time limit's: the run does not continue in a new job."""
+        super().stop_after_epoch(job)
+        job.paths.time_limit_marker.unlink(missing_ok=True)
+        if job.state is JobState.RUNNING:
+            control.cancel(self.record(job).job_id, usr1_to_batch=True)
 
+    def details(self, job: Job) -> list[str]:
+        record = self.record(job)
+        return [f"Slurm job {record.job_id}; batch script: {record.batch_script}"] if record.job_id else []
 
-def task_command(config: str, work_dir: str, options: dict[str, Any], resume_from: str,
-                 tasks: int) -> list[str]:
-    """What every task runs: tools/train.py with mmengine's Slurm launcher when there are several
-    tasks (one per GPU, or gloo processes on CPU), a plain process for one CPU task."""
-    cfg_options = list(options.get("cfg_options", []))
-    chose = any(o.startswith("env_cfg.dist_cfg.backend=") for o in cfg_options)
-    if tasks > 1 and options.get("cpu") and not chose:
-        cfg_options.append("env_cfg.dist_cfg.backend=gloo")  # NCCL needs GPUs
-    one = {**options, "nproc": 1, "cfg_options": cfg_options}
-    command = train_command(config, work_dir, one, resume_from)
-    if tasks > 1 or options.get("slurm", {}).get("gpus_per_node"):
-        command[-1] = "slurm"
-    return command
+    def device_label(self, job: Job) -> str:
+        allocation = self.allocation(job.options.get("backend_options", {}))
+        if allocation.gpus_per_node:
+            return f"Slurm {allocation.nodes}x{allocation.gpus_per_node} GPU"
+        nproc = int(job.options.get("nproc", 1))
+        return "Slurm CPU" + (f" x{nproc}" if nproc > 1 else "")
 
-
-def submit(script: Path) -> str:
-    done = _run(["sbatch", "--parsable", str(script)])
-    if done.returncode != 0:
-        raise JobError(f"sbatch refused the job: {done.stderr.strip()}", f"inspect the script {script}")
-    return done.stdout.strip().split(";")[0]
-
-
-def cancel(slurm_id: str, *, usr1_to_batch: bool = False) -> None:
-    argv = ["scancel", "--signal=USR1", "--batch", slurm_id] if usr1_to_batch else ["scancel", slurm_id]
-    done = _run(argv)
-    if done.returncode != 0:
-        raise JobError(f"scancel {slurm_id} failed: {done.stderr.strip()}", "see `squeue -j` for the job")
-
-
-def _fields(text: str) -> dict[str, str]:
-    return dict(item.split("=", 1) for item in text.split() if "=" in item)
-
-
-def _exit(text: str) -> int | None:
-    try:
-        return int(text.split(":")[0])
-    except ValueError:
-        return None
-
-
-SNAPSHOT_TTL_S = 1.0
-_snapshot: tuple[float, dict[str, SlurmStatus] | None] = (0.0, {})
-"""When the last prefetch ran, and what it learned (None: slurmctld did not answer)."""
-
-
-def prefetch(slurm_ids: list[str]) -> None:
-    """Read many jobs with one `squeue` call (the Jobs screen polls every 2 s, and a user may
-    have dozens of jobs: one RPC per refresh instead of one per job, kinder to slurmctld).
-    `query` uses what it learned for SNAPSHOT_TTL_S; ended jobs still ask scontrol, which
-    knows the exit code."""
-    global _snapshot
-    ids = sorted({i for i in slurm_ids if i.isdigit()})
-    if not ids:
-        return
-    try:
-        done = _run(["squeue", "-h", "-t", "all", "-j", ",".join(ids), "-o", "%i|%T|%r"])
-    except JobError:
-        _snapshot = (time.monotonic(), None)  # no job waits on its own timeout this round
-        return
-    if done.returncode != 0:
-        _snapshot = (time.monotonic(), {})  # e.g. every id already forgotten: each job asks
-        return
-    found: dict[str, SlurmStatus] = {}
-    for line in done.stdout.splitlines():
-        parts = line.strip().split("|")
-        if len(parts) == 3 and parts[1] in _WAITING | _RUNNING:
-            found[parts[0]] = SlurmStatus(parts[1], parts[2])
-    _snapshot = (time.monotonic(), found)
-
-
-def query(slurm_id: str) -> SlurmStatus | None:
-    """The job's status from the last `prefetch`, else scontrol, else sacct, else the
-    jobcomp/filetxt log; None: unknown everywhere."""
-    taken, known = _snapshot
-    if time.monotonic() - taken < SNAPSHOT_TTL_S:
-        if known is None:
-            raise JobError("slurmctld did not answer squeue", "the state is read again on the next refresh")
-        if slurm_id in known:
-            return known[slurm_id]
-    done = _run(["scontrol", "-o", "show", "job", slurm_id])
-    if done.returncode == 0 and done.stdout.strip():
-        info = _fields(done.stdout)
-        return SlurmStatus(info.get("JobState", "UNKNOWN"), info.get("Reason", ""),
-                           _exit(info.get("ExitCode", "")))
-    if shutil.which("sacct"):
-        done = _run(["sacct", "-X", "-n", "-P", "-j", slurm_id, "-o", "JobID,State,ExitCode"])
-        for line in done.stdout.splitlines() if done.returncode == 0 else []:
-            parts = line.split("|")
-            if len(parts) == 3 and parts[0] == slurm_id:
-                return SlurmStatus(parts[1].split()[0], "", _exit(parts[2]))
-    return _from_jobcomp(slurm_id)
-
-
-def _from_jobcomp(slurm_id: str) -> SlurmStatus | None:
-    config = {key.strip(): value.strip() for key, _, value in
-              (line.partition("=") for line in _run(["scontrol", "show", "config"]).stdout.splitlines())}
-    if config.get("JobCompType") != "jobcomp/filetxt" or not config.get("JobCompLoc"):
-        return None
-    try:
-        lines = Path(config["JobCompLoc"]).read_text(errors="replace").splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        info = _fields(line)
-        if info.get("JobId") == slurm_id:
-            return SlurmStatus(info.get("JobState", "UNKNOWN"), "", _exit(info.get("ExitCode", "")))
-    return None
-
-
-def to_local(status: SlurmStatus, stopped_marker: bool) -> tuple[JobState, str]:
-    """Slurm's state mapped onto the local states, with the failure text or the queue reason."""
-    word = status.state.split()[0].rstrip("+")
-    if word in _WAITING:
-        return JobState.QUEUED, f"Slurm: {status.reason or 'pending'}"
-    if word in _RUNNING:
-        return JobState.RUNNING, ""
-    if word == "COMPLETED":
-        return (JobState.STOPPED, "stopped after an epoch") if stopped_marker else (JobState.SUCCEEDED, "")
-    if word == "CANCELLED":
-        return JobState.STOPPED, "cancelled in Slurm"
-    if word == "FAILED" and status.exit_code == STOPPED_EXIT:
-        return JobState.STOPPED, "stopped after an epoch"
-    if word in _ENDED_BADLY:
-        reason = f" ({status.reason})" if status.reason else ""
-        return JobState.FAILED, f"Slurm ended the job: {word}{reason}"
-    return JobState.FAILED, f"Slurm: {word} (exit {status.exit_code})"
+    def log_path(self, job: Job) -> Path:
+        return job.paths.log  # the batch script's --output

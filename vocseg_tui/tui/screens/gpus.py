@@ -41,7 +41,7 @@ from vocseg_tui.core.gpus import (
     to_device_choice,
     toggle,
 )
-from vocseg_tui.core.gpus.slurm_cluster import absent as slurm_absent
+from vocseg_tui.core.slurm.cluster import absent as slurm_absent
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.gpu_cells import show_markup
 from vocseg_tui.tui.widgets.gpu_detail import GpuDetail

@@ -21,14 +21,15 @@ from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
-from vocseg_tui.core.jobs.backend import TmuxBackend
+from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
 from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume, stop
 from vocseg_tui.core.jobs.overview import JobRow, Overview
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job
+from vocseg_tui.core.jobs.states import JobState
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.job_detail import JobDetail
-from vocseg_tui.tui.widgets.job_launch import LaunchChoice, LaunchDialog
+from vocseg_tui.tui.widgets.job_launch import BackendOffer, LaunchChoice, LaunchDialog
 from vocseg_tui.tui.widgets.job_table import JobTable
 
 REFRESH_S = 2.0
@@ -56,7 +57,7 @@ class JobsScreen(AreaScreen):
         Binding("e", "stop_after_epoch", "Stop after epoch"),
         Binding("r", "resume", "Resume"),
         Binding("l", "follow_log", "Follow log"),
-        Binding("t", "tmux_hint", "tmux attach"),
+        Binding("t", "attach_hint", "Console"),
     ]
 
     def __init__(self) -> None:
@@ -148,7 +149,9 @@ class JobsScreen(AreaScreen):
             self.notify(f"No configs in {project.configs_dir}", title="Launch", severity="error")
             return
         devices: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
-        dialog = LaunchDialog(configs, devices, TmuxBackend.unavailable_reason())
+        offers = [BackendOffer(name, backend.description, backend.unavailable_reason())
+                  for name, backend in BACKENDS.items() if backend.offered_in_ui]
+        dialog = LaunchDialog(configs, devices, offers)
         self.app.push_screen(dialog, self._launch_chosen)
 
     def _launch_chosen(self, choice: LaunchChoice | None) -> None:
@@ -160,7 +163,7 @@ class JobsScreen(AreaScreen):
         project = self.app.project  # type: ignore[attr-defined]
         request = LaunchRequest(choice.config, project.root, devices=devices,
                                 queue=QueueRule(gpus=devices.indices) if choice.queue else None,
-                                backend="tmux" if choice.tmux else "local", max_retries=choice.retries)
+                                backend=choice.backend, max_retries=choice.retries, force=choice.force)
         self._act(lambda: launch(request), "launched")
 
     def _act(self, call: Callable[[], Job], verb: str) -> None:
@@ -171,8 +174,11 @@ class JobsScreen(AreaScreen):
             self.post_message(JobActionDone("", error))
             return
         text = f"job {job.id} {verb}"
-        if job.tmux_session:
-            text += f": tmux attach -t {job.tmux_session}"
+        if job.state is JobState.QUEUED and job.waiting_for:
+            text = f"job {job.id} queued: waiting for {job.waiting_for}"
+        attach = backend_for(job, self.overview.registry).attach_command(job)
+        if attach:
+            text += f": {attach}"
         self.post_message(JobActionDone(text))
 
     def on_job_action_done(self, message: JobActionDone) -> None:
@@ -207,12 +213,12 @@ class JobsScreen(AreaScreen):
             setattr(self.app, SELECTED_JOB_ATTR, row.job.id)
             self.app.switch_mode("logs")
 
-    def action_tmux_hint(self) -> None:
+    def action_attach_hint(self) -> None:
         if (row := self._selected_or_warn()) is None:
             return
         if row.attach:
             self.notify(f"From a terminal on this machine:\n{row.attach}", title=f"job {row.job.id}",
                         timeout=15)
         else:
-            self.notify(f"job {row.job.id} does not run in tmux; its log is {row.job.log_path}",
-                        title="tmux", severity="warning")
+            self.notify(f"job {row.job.id} has no console to attach to; its log is {row.job.log_path}",
+                        title="Console", severity="warning")

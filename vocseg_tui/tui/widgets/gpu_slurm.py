@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.errors import VocsegError
-from vocseg_tui.core.gpus.slurm_cluster import (
+from vocseg_tui.core.slurm.cluster import (
     VOCSEG_PREFIX,
     ClusterView,
     QueuedJob,

@@ -28,10 +28,7 @@ def _age(seconds: float) -> str:
 
 def cells(row: JobRow, now: float) -> list[Text]:
     job, p = row.job, row.progress
-    device = "CPU" if not job.gpus else "GPU " + ",".join(map(str, job.gpus))
-    nproc = int(job.options.get("nproc", 1))
-    if nproc > 1 and not job.gpus:
-        device += f" x{nproc}"
+    device = row.device
     detail = job.waiting_for or job.failure or (row.attach or "")
     if job.parent_id and not detail:
         detail = f"resumes #{job.parent_id}"

@@ -11,14 +11,13 @@ nodes in several partitions, typed GRES such as `gpu:a100:4(IDX:0-3)`) are teste
 from __future__ import annotations
 
 import os
-import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.gpus.monitor import current_user
+from vocseg_tui.core.slurm.gres import allocated_gpus, gpus_in_gres
+from vocseg_tui.core.slurm.runner import SlurmError, run, tools_missing
 
 SINFO_FIELDS = ("PartitionName", "NodeList", "StateLong", "CPUsState", "Gres", "GresUsed", "Reason")
 SQUEUE_FIELDS = ("JobID", "Name", "State", "Partition", "TimeUsed", "TimeLimit", "NumNodes",
@@ -28,15 +27,8 @@ VOCSEG_PREFIX = "vocseg-"
 # Where the client tools look for their configuration when SLURM_CONF is not set.
 CONF_PLACES = ("/etc/slurm/slurm.conf", "/etc/slurm-llnl/slurm.conf", "/usr/local/etc/slurm.conf",
                "/run/slurm/conf/slurm.conf")
-# `gpu:4`, `gpu:a100:4`, `gpu:a100:4(IDX:0-3)`, `gpu:3g.20gb:2(S:0-1)`; other GRES are ignored.
-_GPU = re.compile(r"(?:^|,)gpu(?::([^:,()]+))?:(\d+)(?=\(|,|$)")
-_ALLOC_GPUS = re.compile(r"gres/gpu(?::[^=,]+)?=(\d+)")
 # Base states whose free GPUs a new job can get (a suffix `*` = not responding, `%` = powering off).
 _USABLE = {"idle", "mixed", "allocated", "completing", "planned"}
-
-
-class ClusterUnavailable(VocsegError):
-    """Slurm is not installed or configured here, or its controller did not answer."""
 
 
 @dataclass(frozen=True)
@@ -145,31 +137,22 @@ class ClusterView:
         }
 
 
-def absent() -> ClusterUnavailable | None:
+def absent() -> SlurmError | None:
     """Why there is no Slurm to show here, with what to do (None: tools and a slurm.conf exist).
 
     Checked before running sinfo: without a configuration sinfo retries for a minute."""
-    from vocseg_tui.core.jobs.slurm import unavailable_reason as tools_missing
-
     missing = tools_missing()
     if missing:
-        return ClusterUnavailable(missing, "run vocseg-tui on the cluster's login node, where `sinfo` works")
+        return SlurmError(missing, "run vocseg-tui on the cluster's login node, where `sinfo` works")
     conf = os.environ.get("SLURM_CONF")
     if conf:
-        return None if Path(conf).is_file() else ClusterUnavailable(
+        return None if Path(conf).is_file() else SlurmError(
             f"SLURM_CONF={conf} is not a file", "point SLURM_CONF at the cluster's slurm.conf, or unset it")
     if any(Path(place).is_file() for place in CONF_PLACES):
         return None
-    return ClusterUnavailable("Slurm's tools are installed, but there is no slurm.conf here "
+    return SlurmError("Slurm's tools are installed, but there is no slurm.conf here "
                               f"({', '.join(CONF_PLACES[:2])})",
                               "set SLURM_CONF to the cluster's slurm.conf to see the cluster")
-
-
-def gpus_in_gres(gres: str) -> tuple[int, tuple[str, ...]]:
-    """GPUs in a GRES string like `gpu:a100:4(IDX:0-3),gpu:v100:2`: how many, and their types
-    (also what `vocseg-tui train --backend slurm` checks --gpus-per-node against)."""
-    found = _GPU.findall(gres)
-    return sum(int(count) for _, count in found), tuple(dict.fromkeys(t for t, _ in found if t))
 
 
 def _int(text: str) -> int:
@@ -201,9 +184,9 @@ def parse_squeue(text: str) -> tuple[QueuedJob, ...]:
             continue
         job_id, name, state, partition, used, limit, nodes, per_node, per_job, alloc, reason, where = \
             cells[:len(SQUEUE_FIELDS)]
-        allocated = _ALLOC_GPUS.search(alloc)
-        if allocated:  # when accounting tracks gres/gpu: exactly what the job holds
-            gpus = int(allocated.group(1))
+        allocated = allocated_gpus(alloc)
+        if allocated is not None:  # when accounting tracks gres/gpu: exactly what the job holds
+            gpus = allocated
         else:  # what it asked for: per node times nodes, or per job
             gpus = gpus_in_gres(per_node.replace("gres:", "").replace("gres/", ""))[0] * max(1, _int(nodes)) \
                 or gpus_in_gres(per_job.replace("gres:", "").replace("gres/", ""))[0]
@@ -212,30 +195,53 @@ def parse_squeue(text: str) -> tuple[QueuedJob, ...]:
     return tuple(jobs)
 
 
-def _run(argv: list[str], timeout: float) -> str:
-    try:
-        done = subprocess.run(argv, capture_output=True, text=True, check=False, timeout=timeout)
-    except subprocess.TimeoutExpired as error:
-        raise ClusterUnavailable(f"`{argv[0]}` did not answer in {timeout:g} s",
-                                 "slurmctld may be busy or down; try `sinfo` in a shell") from error
-    except OSError as error:
-        raise ClusterUnavailable(f"`{argv[0]}` could not run: {error}",
-                                 "check that Slurm's client tools work") from error
-    if done.returncode != 0:
-        said = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        raise ClusterUnavailable(f"`{argv[0]}` failed: {said}",
-                                 "slurmctld may be down or unreachable; try `sinfo` in a shell")
-    return done.stdout
-
-
 def read_cluster(user: str | None = None, timeout: float = TIMEOUT_S) -> ClusterView:
-    """The cluster now: one `sinfo` and one `squeue` call. Raises ClusterUnavailable."""
+    """The cluster now: one `sinfo` and one `squeue` call. Raises SlurmError."""
     missing = absent()
     if missing is not None:
         raise missing
     user = user or current_user()
     node_format = ",".join(f"{name}:|" for name in SINFO_FIELDS)
     job_format = ",".join(f"{name}:|" for name in SQUEUE_FIELDS)
-    partitions = parse_sinfo(_run(["sinfo", "-N", "-h", "-O", node_format], timeout))
-    jobs = parse_squeue(_run(["squeue", "-h", "-u", user, "-O", job_format], timeout))
+    partitions = parse_sinfo(run(["sinfo", "-N", "-h", "-O", node_format], timeout, check=True).stdout)
+    jobs = parse_squeue(run(["squeue", "-h", "-u", user, "-O", job_format], timeout, check=True).stdout)
     return ClusterView(user, partitions, jobs)
+
+
+@dataclass(frozen=True)
+class PartitionGpus:
+    """What the launch checks options against: the partitions and the GPUs one node can give."""
+
+    most_per_node: dict[str, int]
+    """Partition -> the most GPUs (GRES) any one of its nodes has."""
+    default: str | None = None
+
+    def most(self, partition: str | None) -> int:
+        """The most GPUs per node in `partition` (the default one when None)."""
+        name = partition or self.default
+        if name is None:
+            return max(self.most_per_node.values(), default=0)
+        return self.most_per_node.get(name, 0)
+
+    def with_gpus(self) -> list[str]:
+        return [name for name, most in self.most_per_node.items() if most > 0]
+
+
+def parse_partition_gpus(text: str) -> PartitionGpus:
+    """From `sinfo -h -o %P|%G` lines (one per partition and GRES kind; `*` marks the default)."""
+    most: dict[str, int] = {}
+    default = None
+    for line in text.splitlines():
+        name, _, gres = line.strip().partition("|")
+        if not name:
+            continue
+        if name.endswith("*"):
+            name = name.rstrip("*")
+            default = name
+        most[name] = max(most.get(name, 0), gpus_in_gres(gres.strip())[0])
+    return PartitionGpus(most, default)
+
+
+def partition_gpus(timeout: float = TIMEOUT_S) -> PartitionGpus:
+    """One `sinfo` call. Raises SlurmError."""
+    return parse_partition_gpus(run(["sinfo", "-h", "-o", "%P|%G"], timeout, check=True).stdout)

@@ -1,0 +1,97 @@
+"""Checks a launch makes before anything is registered: the GPUs asked for, the work dir, and
+that no other job trains in it. Each refuses with the reason and what to do (LaunchRefused).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.gpus import Inventory, PickRules, blocker, refusal, take_inventory, to_device_choice
+from vocseg_tui.core.jobs.errors import LaunchRefused
+from vocseg_tui.core.jobs.registry import Registry
+from vocseg_tui.core.jobs.states import ACTIVE_STATES
+from vocseg_tui.core.jobs.status import refresh
+
+ANYONE = PickRules(min_free_gib=0.0, max_util=100)
+"""Only what makes a GPU someone else's (or unusable), not how full it is."""
+
+
+def check_gpus(devices: DeviceChoice, *, force: bool = False, queued: bool = False,
+               read: Callable[[], Inventory] = take_inventory) -> tuple[DeviceChoice, list[str]]:
+    """The GPUs as the launch will pin them (with their UUIDs now), and warnings to show.
+
+    Refused: a GPU the machine does not have, one `refusal()` names (failed, ...), a GPU whose
+    board changed since it was chosen, and, unless queued (the queue waits for it) or forced, a
+    GPU another user's processes hold."""
+    if devices.is_cpu:
+        return devices, []
+    asked = ",".join(map(str, devices.indices))
+    inventory = read()
+    if inventory.cpu_only:
+        raise LaunchRefused(f"GPU {asked} asked, but this machine has no usable GPU "
+                            f"({inventory.cpu_only_reason or 'none found'})", "train on CPU: --gpus cpu")
+    missing = [i for i in devices.indices if inventory.by_index(i) is None]
+    if missing:
+        have = ",".join(str(g.index) for g in inventory.gpus)
+        raise LaunchRefused(f"GPU {','.join(map(str, missing))} does not exist (this machine has {have})",
+                            "see `vocseg-tui gpus` for the GPUs and their indices")
+    warnings: list[str] = []
+    for position, index in enumerate(devices.indices):
+        gpu = inventory.by_index(index)
+        assert gpu is not None
+        chosen = devices.uuids[position] if position < len(devices.uuids) else ""
+        if chosen and gpu.uuid and chosen != gpu.uuid:
+            raise LaunchRefused(f"GPU {index} is another board now ({gpu.uuid}, chosen: {chosen})",
+                                "the server was renumbered: choose the GPUs again in the GPUs area")
+        refused = refusal(gpu)
+        if refused:
+            raise LaunchRefused(f"GPU {index} cannot train: {refused}",
+                                "choose another GPU (see `vocseg-tui gpus`)")
+        busy = blocker(gpu, ANYONE, inventory.me)
+        if busy and not queued:
+            if not force:
+                raise LaunchRefused(f"GPU {index} is {busy}",
+                                    "choose a free GPU (`vocseg-tui gpus`), wait for it with --queue, "
+                                    "or train there anyway with --force")
+            warnings.append(f"GPU {index} is {busy}; training on it anyway (--force)")
+    return to_device_choice(inventory, devices.indices), warnings
+
+
+def check_gpu_count(count: int, read: Callable[[], Inventory] = take_inventory) -> None:
+    """`--queue --any N`: a machine with fewer than N GPUs would wait forever."""
+    inventory = read()
+    if inventory.cpu_only:
+        raise LaunchRefused(f"any {count} GPU(s) asked, but this machine has no usable GPU "
+                            f"({inventory.cpu_only_reason or 'none found'})", "train on CPU: leave out --any")
+    if len(inventory.gpus) < count:
+        raise LaunchRefused(f"any {count} GPU(s) asked, but this machine has {len(inventory.gpus)}",
+                            f"ask for at most {len(inventory.gpus)}")
+
+
+def check_work_dir(work_dir: Path, *, create: bool) -> None:
+    """Writable, or creatable; `create=False` (a dry run) checks without creating anything."""
+    if not create:
+        existing = next((p for p in (work_dir, *work_dir.parents) if p.exists()), Path("/"))
+        if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+            why = "is not a folder" if not existing.is_dir() else "cannot be written"
+            raise LaunchRefused(f"work dir {work_dir} is not writable: {existing} {why}",
+                                "pass another --work-dir, or fix its permissions")
+        return
+    try:
+        work_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=work_dir, prefix=".write-test-"):
+            pass
+    except OSError as error:
+        raise LaunchRefused(f"work dir {work_dir} is not writable: {error.strerror or error}",
+                            "pass another --work-dir, or fix its permissions") from error
+
+
+def refuse_if_busy(registry: Registry, work_dir: Path) -> None:
+    for job in registry.all_jobs(states=ACTIVE_STATES):
+        if Path(job.work_dir) == work_dir and refresh(registry, job).state.is_active:
+            raise LaunchRefused(f"job {job.id} is already {job.state.value} in {work_dir}",
+                                f"stop it first (`vocseg-tui stop {job.id}`) or pass another --work-dir")
