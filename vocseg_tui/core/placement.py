@@ -81,27 +81,14 @@ def one_process(choice: DeviceChoice) -> Placement:
 
 
 def resolve_gpus(indices: tuple[int, ...], inventory: Inventory) -> DeviceChoice:
-    """The choice of these NVML indices with their UUIDs, after checking each GPU exists and
-    can run at all (a GPU that failed its query is refused; a busy one is the user's call)."""
-    from vocseg_tui.core.gpus.selection import refusal, to_device_choice
+    """The choice of these NVML indices with their UUIDs (selection.choose's checks: each GPU
+    exists and can run at all; a busy one is the user's call)."""
+    from vocseg_tui.core.gpus.selection import SelectionError, choose
 
-    if not indices:
-        return DeviceChoice.cpu()
-    if inventory.cpu_only:
-        raise PlacementError(f"GPU {indices[0]} was asked for, but this machine has no usable GPU: "
-                             f"{inventory.cpu_only_reason or 'no GPUs'}",
-                             "use CPU (--device cpu / --gpus cpu), or run this on the GPU server")
-    known = ",".join(str(g.index) for g in inventory.gpus)
-    for index in indices:
-        gpu = inventory.by_index(index)
-        if gpu is None:  # worded as the training launch words it (core.jobs.launch)
-            raise PlacementError(f"GPU {index} does not exist (this machine has {known})",
-                                 "see `vocseg-tui gpus` for the GPUs and their indices; or use CPU")
-        why = refusal(gpu)
-        if why:
-            raise PlacementError(f"GPU {index} cannot be used: {why}",
-                                 "choose another GPU (`vocseg-tui gpus`), or use CPU")
-    return to_device_choice(inventory, indices)
+    try:
+        return choose(inventory, indices)
+    except SelectionError as error:
+        raise PlacementError(error.message, error.hint) from error
 
 
 def parse_device(text: str, inventory: Callable[[], Inventory] | None = None) -> Placement:

@@ -110,6 +110,7 @@ def _server(path: Path) -> Path:
 def test_a_gpu_in_use_by_another_user_is_refused_unless_forced(
         sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_server(tmp_path / "gpus.json")))
+    convert_like_voc_aug(sample_project)  # the forced launch gets as far as the dataset check
     request = LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root, devices=DeviceChoice((0,)))
     error = _refused(request, "GPU 0 is in use by alice")
     assert "--force" in error.hint and "--queue" in error.hint
@@ -126,7 +127,7 @@ def test_a_failed_gpu_and_an_nproc_that_does_not_match_are_refused(
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_server(tmp_path / "gpus.json")))
     config = Path("configs/sample_tiny.py")
     _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((2,))),
-             "GPU 2 cannot train: failed: GPU is lost")
+             "GPU 2 cannot be used: failed: GPU is lost")
     _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((1,)), nproc=2),
              r"--nproc 2 does not match the 1 GPU\(s\) chosen \(GPU 1\)")
     _refused(LaunchRequest(config, sample_project.root, devices=DeviceChoice((1,), ("GPU-zzzz",))),

@@ -164,6 +164,31 @@ def _refuse(gpu: GpuInfo) -> None:
                              MIG_HINT.replace("-i N", f"-i {gpu.index}"))
 
 
+def choose(inventory: Inventory, indices: tuple[int, ...]) -> DeviceChoice:
+    """GPUs named by their NVML index (`--gpus 0,1`, `--device cuda:1`), checked against the
+    machine: each must exist and be usable at all (`refusal`); whether it is busy is the caller's
+    question. The one home of these checks for training, evaluation and the demo."""
+    if not indices:
+        return DeviceChoice.cpu()
+    asked = ",".join(map(str, indices))
+    if inventory.cpu_only:
+        raise SelectionError(f"GPU {asked} asked, but this machine has no usable GPU "
+                             f"({inventory.cpu_only_reason or 'none found'})",
+                             "use the CPU (--gpus cpu), or run this on the GPU server")
+    missing = [i for i in indices if inventory.by_index(i) is None]
+    if missing:
+        have = ",".join(str(g.index) for g in inventory.gpus)
+        raise SelectionError(f"GPU {','.join(map(str, missing))} does not exist (this machine has {have})",
+                             "see `vocseg-tui gpus` for the GPUs and their indices")
+    for index in indices:
+        gpu = inventory.by_index(index)
+        why = refusal(gpu) if gpu is not None else None
+        if why:
+            raise SelectionError(f"GPU {index} cannot be used: {why}",
+                                 "choose another GPU (see `vocseg-tui gpus`), or use the CPU")
+    return to_device_choice(inventory, indices)
+
+
 def to_device_choice(inventory: Inventory, selected: frozenset[int] | tuple[int, ...]) -> DeviceChoice:
     """The launch's device: CPU for an empty choice, else the indices with their UUIDs
     (recorded with the job, so a renumbered server cannot mislead a later look). A GPU that

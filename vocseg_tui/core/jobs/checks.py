@@ -10,7 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vocseg_tui.core.devices import DeviceChoice
-from vocseg_tui.core.gpus import Inventory, PickRules, blocker, refusal, take_inventory, to_device_choice
+from vocseg_tui.core.gpus import Inventory, PickRules, blocker, take_inventory
+from vocseg_tui.core.gpus.selection import SelectionError, choose
 from vocseg_tui.core.jobs.errors import LaunchRefused
 from vocseg_tui.core.jobs.registry import Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES
@@ -29,16 +30,11 @@ def check_gpus(devices: DeviceChoice, *, force: bool = False, queued: bool = Fal
     GPU another user's processes hold."""
     if devices.is_cpu:
         return devices, []
-    asked = ",".join(map(str, devices.indices))
     inventory = read()
-    if inventory.cpu_only:
-        raise LaunchRefused(f"GPU {asked} asked, but this machine has no usable GPU "
-                            f"({inventory.cpu_only_reason or 'none found'})", "train on CPU: --gpus cpu")
-    missing = [i for i in devices.indices if inventory.by_index(i) is None]
-    if missing:
-        have = ",".join(str(g.index) for g in inventory.gpus)
-        raise LaunchRefused(f"GPU {','.join(map(str, missing))} does not exist (this machine has {have})",
-                            "see `vocseg-tui gpus` for the GPUs and their indices")
+    try:
+        checked = choose(inventory, devices.indices)
+    except SelectionError as error:
+        raise LaunchRefused(error.message, error.hint) from error
     warnings: list[str] = []
     for position, index in enumerate(devices.indices):
         gpu = inventory.by_index(index)
@@ -47,10 +43,6 @@ def check_gpus(devices: DeviceChoice, *, force: bool = False, queued: bool = Fal
         if chosen and gpu.uuid and chosen != gpu.uuid:
             raise LaunchRefused(f"GPU {index} is another board now ({gpu.uuid}, chosen: {chosen})",
                                 "the server was renumbered: choose the GPUs again in the GPUs area")
-        refused = refusal(gpu)
-        if refused:
-            raise LaunchRefused(f"GPU {index} cannot train: {refused}",
-                                "choose another GPU (see `vocseg-tui gpus`)")
         busy = blocker(gpu, ANYONE, inventory.me)
         if busy and not queued:
             if not force:
@@ -58,7 +50,7 @@ def check_gpus(devices: DeviceChoice, *, force: bool = False, queued: bool = Fal
                                     "choose a free GPU (`vocseg-tui gpus`), wait for it with --queue, "
                                     "or train there anyway with --force")
             warnings.append(f"GPU {index} is {busy}; training on it anyway (--force)")
-    return to_device_choice(inventory, devices.indices), warnings
+    return checked, warnings
 
 
 def check_gpu_count(count: int, read: Callable[[], Inventory] = take_inventory) -> None:
