@@ -111,7 +111,8 @@ def test_an_r470_server_lists_its_processes_instead_of_a_traceback(tmp_path: Pat
     assert [g["processes_known"] for g in document["gpus"]] == [True] * 4
     assert document["gpus"][1]["other_users"] == ["bob"] and document["gpus"][1]["blocker"] == "in use by bob"
     assert document["free"] == [3, 2]
-    assert vocseg("--pick", "2", fake=fake).stdout == "2,3\n"
+    uuids = ",".join(document["gpus"][i]["uuid"] for i in (2, 3))  # pinned boards, not indices
+    assert vocseg("--pick", "2", fake=fake).stdout == uuids + "\n"
 
 
 def test_mig_and_unknown_processes_are_said_and_never_free(tmp_path: Path) -> None:
