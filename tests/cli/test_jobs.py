@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.training import convert_like_voc_aug
 from vocseg_tui.cli import main
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.project import Project
@@ -65,9 +66,11 @@ def test_dry_run_prints_the_plan_and_starts_nothing(sample_project: Project, tmp
                                                     monkeypatch: pytest.MonkeyPatch,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(_gpus(tmp_path)))
+    convert_like_voc_aug(sample_project)  # the plan is made after the launch checks pass
     root = str(sample_project.root)
+    two = ["--cfg-options", "optim_wrapper.optimizer.lr=0.1"]  # the LR scaled for 2 processes
     assert main(["--project", root, "train", "configs/sample_tiny.py", "--gpus", "1,3", "--dry-run",
-                 "--json"]) == 0
+                 "--json", *two]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert set(plan) == {"schema", "argv", "env", "nproc", "backend", "launcher", "backend_kind", "script"}
     assert (plan["nproc"], plan["backend"], plan["launcher"], plan["backend_kind"]) == (2, "nccl", "pytorch",
@@ -76,7 +79,7 @@ def test_dry_run_prints_the_plan_and_starts_nothing(sample_project: Project, tmp
     assert plan["argv"][1:5] == ["-m", "torch.distributed.run", "--nproc-per-node", "2"]
     assert "env_cfg.dist_cfg.backend=nccl" in plan["argv"]
     assert main(["--project", root, "train", "configs/sample_tiny.py", "--queue", "--any", "2",
-                 "--dry-run"]) == 0
+                 "--dry-run", *two]) == 0
     text = capsys.readouterr().out
     assert "2 process(es), backend nccl" in text and "picked and pinned" in text
     assert "nothing was registered or started" in text
