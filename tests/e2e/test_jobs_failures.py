@@ -43,7 +43,8 @@ def test_training_that_raises_fails_with_exit_code_and_error_lines(
     assert job.state.value == "failed"
     assert job.exit_code == 1 and job.signal is None
     assert "injected failure: the loss exploded at iteration 3" in job.failure
-    assert job.paths.exit_code.read_text().strip() == "1"
+    # The registry is written first (a full disk loses nothing); the file follows a moment later.
+    assert wait_for_text(job.paths.exit_code, "1", timeout=30).strip() == "1"
     log = job.log_path.read_text()
     assert "not retrying" in log
     assert not Registry().children(job_id), "a failure that would happen again is not retried"

@@ -38,7 +38,8 @@ def test_queued_any_2_starts_two_processes_over_nccl_on_the_picked_gpus(
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
     monkeypatch.setenv("VOCSEG_QUEUE_POLL_S", "0.1")
     project = ready(sample_project)
-    done = cli("train", "configs/sample_tiny.py", "--queue", "--any", "2", "--stable", "0", cwd=project.root)
+    done = cli("train", "configs/sample_tiny.py", "--queue", "--any", "2", "--stable", "0",
+               "--cfg-options", "optim_wrapper.optimizer.lr=0.1", cwd=project.root)  # LR for 2 processes
     job_id = int(done.stdout.split()[1])
     job = wait_for(job_id, {"running", "failed", "succeeded"}, what="train_pid", timeout=60)
     assert job.gpus == [0, 1] and job.gpu_uuids == ["GPU-0000", "GPU-1111"]  # not the colleague's GPU 2

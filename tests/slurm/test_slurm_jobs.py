@@ -209,7 +209,8 @@ def test_gpus_per_node_train_over_nccl_on_the_gpus_slurm_allocated(slurm: Cluste
     GPU run that finds no CUDA device, instead of training over gloo on the CPU."""
     project = ready(sample_project)
     done = cli("train", "configs/sample_tiny.py", "--backend", "slurm", "--gpus-per-node", str(GPUS),
-               "--cpus-per-task", "1", "--json", *ONE_EPOCH, cwd=project.root)
+               "--cpus-per-task", "1", "--json", *ONE_EPOCH, "optim_wrapper.optimizer.lr=0.1",
+               cwd=project.root)
     job, seen = follow(int(json.loads(done.stdout)["id"]), {"succeeded", "failed", "stopped", "lost"})
     script = Path(SlurmBackend.record(job).batch_script).read_text()
     assert f"#SBATCH --gpus-per-node={GPUS}" in script and f"#SBATCH --ntasks-per-node={GPUS}" in script
