@@ -158,6 +158,17 @@ FILL_THE_DISK = textwrap.dedent("""
 """)
 
 
+FILL_THE_DISK_CONFIG = textwrap.dedent("""
+    filler = open("filler", "wb", buffering=0)
+    try:
+        while True:
+            filler.write(b"x" * 4096)
+    except OSError:
+        pass
+    raise SystemExit(3)
+""")  # mmengine configs may not use `with`, and their imports are lazy
+
+
 @pytest.fixture
 def tiny_disk(tmp_path: Path) -> Iterator[Path]:
     """A real 64 KiB file system (tmpfs), so a full disk is a real ENOSPC."""
@@ -180,7 +191,9 @@ def test_a_full_disk_in_the_work_dir_does_not_lose_the_exit_code(tiny_disk: Path
     from vocseg_tui.core.jobs.backend import BACKENDS
 
     registry = Registry()  # in the state dir, on another disk
-    job = registry.add(name="full", config="c.py", work_dir=str(tiny_disk / "wd"), cwd=str(tiny_disk),
+    config = tiny_disk / "c.py"  # mmengine runs a config's code when tools/train.py loads it
+    config.write_text(FILL_THE_DISK_CONFIG)
+    job = registry.add(name="full", config=str(config), work_dir=str(tiny_disk / "wd"), cwd=str(tiny_disk),
                        command=[sys.executable, "-c", FILL_THE_DISK])
     BACKENDS["local"](registry).submit(job)
     ended = wait_for(job.id, {"failed", "succeeded", "stopped", "lost"}, timeout=60)
