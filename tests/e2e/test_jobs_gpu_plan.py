@@ -5,7 +5,6 @@ picked, pinned by UUID, and a resumed attempt waits while its old GPU is someone
 from __future__ import annotations
 
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -73,9 +72,7 @@ def test_a_resumed_attempt_waits_while_its_old_gpu_is_someone_elses(
     current = registry.get(attempt.id)
     assert current.state is JobState.QUEUED and current.train_pid is None
     cli("stop", str(attempt.id), cwd=sample_project.root)
-    deadline = time.monotonic() + 30
-    while registry.get(attempt.id).state.is_active and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_for(attempt.id, {"stopped", "failed", "succeeded", "lost"}, timeout=30)
     assert registry.get(attempt.id).state is JobState.STOPPED
 
 

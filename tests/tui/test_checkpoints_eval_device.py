@@ -3,7 +3,6 @@ tools/test.py; a fake two-GPU server, and this torch has no CUDA: the failure sa
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.training import TrainedRun
+from tests.tui.waiting import until
 from vocseg_tui.core.checkpoints.evaluate import evaluation_status
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import FAKE_ENV
@@ -25,11 +25,7 @@ UUIDS = ("GPU-00000000-aaaa", "GPU-00000001-bbbb")
 
 
 async def _wait(pilot, condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.1)
+    await until(pilot, condition, timeout)
 
 
 async def test_evaluate_uses_the_first_chosen_gpu_pinned_and_shows_why_it_failed(

@@ -10,6 +10,7 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.core.gpus.servers import eight_gpus_moving, fake_server, mixed_server, write
+from tests.tui.waiting import until
 from vocseg_tui.core.gpus import GpuHistory
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
@@ -33,8 +34,7 @@ def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server
     async def twelve_refreshes_then_auto_pick_two(pilot: Pilot[None]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, GPUsScreen)
-        while screen.inventory is None:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: screen.inventory is not None, 60, "the first inventory")
         # Stop the clock so the picture does not depend on how fast this machine is, then
         # take the history one refresh at a time with the refresh key.
         assert screen._timer is not None
@@ -44,8 +44,7 @@ def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server
         for _ in range(HISTORY):
             done = screen.refreshes
             await pilot.press("r")
-            while screen.refreshes == done:
-                await pilot.pause(0.02)
+            await until(pilot, lambda: screen.refreshes != done, 60, "a refresh")  # noqa: B023
         await pilot.press("plus", "a")
         await pilot.pause()
 
@@ -57,17 +56,14 @@ def test_gpus_mig_unknown_display_80x24(snap_compare, snapshot_project: Project,
     async def one_sample_on_the_display_gpu(pilot: Pilot[None]) -> None:
         screen = pilot.app.screen
         assert isinstance(screen, GPUsScreen)
-        while screen.inventory is None:
-            await pilot.pause(0.05)
+        await until(pilot, lambda: screen.inventory is not None, 60, "the first inventory")
         assert screen._timer is not None
         screen._timer.pause()
-        while screen._in_flight:  # a refresh the timer started before the pause
-            await pilot.pause(0.02)
+        await until(pilot, lambda: not screen._in_flight, 60, "the refresh in flight")
         screen.history = GpuHistory()
         done = screen.refreshes
         await pilot.press("r")
-        while screen.refreshes == done:
-            await pilot.pause(0.02)
+        await until(pilot, lambda: screen.refreshes != done, 60, "a refresh")
         await pilot.press("down", "down", "down")
         await pilot.pause()
 
