@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.waiting import wait_until
 
 
 class Cli:
@@ -37,13 +38,12 @@ class Cli:
         return dict(jobs[job_id])
 
     def wait_state(self, job_id: int, states: set[str], step: str, timeout: float = 150) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        job = self.job(job_id)
-        while job["state"] not in states and time.monotonic() < deadline:
-            time.sleep(1.0)
+        def reached() -> dict[str, Any] | None:
             job = self.job(job_id)
-        assert job["state"] in states, f"step '{step}': job {job_id} is {job['state']}, not {states}: {job}"
-        return job
+            return job if job["state"] in states else None
+
+        return wait_until(reached, timeout, f"step '{step}': job {job_id} reaching {sorted(states)}",
+                          interval=0.5, describe=lambda: str(self.job(job_id)))
 
 
 @pytest.mark.slow

@@ -1,9 +1,12 @@
-"""A real single-node Slurm for the whole session, or every Slurm test skipped with the reason."""
+"""A real single-node Slurm for the whole session, or every Slurm test skipped with the reason.
+
+The cluster starts once per session; `SLURM_CONF` points at it only while a Slurm test module runs
+(`slurm` is module-scoped), so the tests after them see the machine as it is.
+"""
 
 from __future__ import annotations
 
 import fcntl
-import os
 import shutil
 import subprocess
 import tempfile
@@ -16,7 +19,7 @@ from tests.slurm import cluster as slurm_cluster
 
 
 @pytest.fixture(scope="session")
-def slurm() -> Iterator[slurm_cluster.Cluster]:
+def slurm_session() -> Iterator[slurm_cluster.Cluster]:
     reason = slurm_cluster.unavailable_reason()
     if reason:
         pytest.skip(reason)
@@ -32,15 +35,17 @@ def slurm() -> Iterator[slurm_cluster.Cluster]:
         shutil.rmtree(folder, ignore_errors=True)
         lock.close()
         pytest.skip(f"the test Slurm did not start: {error} {logs}")
-    previous = os.environ.get("SLURM_CONF")
-    os.environ["SLURM_CONF"] = str(started.conf)  # sbatch/squeue here and in child processes
     try:
         yield started
     finally:
         slurm_cluster.stop(started)
         shutil.rmtree(folder, ignore_errors=True)
         lock.close()
-        if previous is None:
-            os.environ.pop("SLURM_CONF", None)
-        else:
-            os.environ["SLURM_CONF"] = previous
+
+
+@pytest.fixture(scope="module")
+def slurm(slurm_session: slurm_cluster.Cluster) -> Iterator[slurm_cluster.Cluster]:
+    """The test cluster, with SLURM_CONF set for sbatch/squeue here and in child processes."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SLURM_CONF", str(slurm_session.conf))
+        yield slurm_session

@@ -13,6 +13,7 @@ import pytest
 
 from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
 from tests.slurm.cluster import GPUS, Cluster
+from tests.waiting import wait_until
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.jobs.backend import SlurmBackend
 from vocseg_tui.core.jobs.states import JobState
@@ -41,14 +42,11 @@ def follow(job_id: int, until: set[str], timeout: float = 90.0) -> tuple[Job, li
 
 def gone_from_queue(slurm_id: str, timeout: float = 30.0) -> None:
     """Wait until scontrol no longer knows the job (MinJobAge=2 in the test cluster)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True, text=True,
-                              check=False)
-        if done.returncode != 0:
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"Slurm job {slurm_id} never left the queue")
+    def gone() -> bool:
+        return subprocess.run(["scontrol", "show", "job", slurm_id], capture_output=True,
+                              check=False).returncode != 0
+
+    wait_until(gone, timeout, f"Slurm job {slurm_id} leaving the queue", interval=0.5)
 
 
 def bare_job(tmp_path: Path, command: list[str]) -> Job:

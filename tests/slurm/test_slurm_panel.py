@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import socket
 import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +19,8 @@ from textual.widgets import DataTable, Static
 from tests.core.gpus.servers import fake_server
 from tests.core.jobs.helpers import cli
 from tests.slurm.cluster import GPUS, Cluster
+from tests.tui.waiting import until
+from tests.waiting import wait_until
 from vocseg_tui.core.project import Project
 from vocseg_tui.core.slurm import SlurmError as ClusterUnavailable
 from vocseg_tui.core.slurm.cluster import ClusterView, QueuedJob, read_cluster
@@ -46,12 +47,11 @@ def busy(slurm: Cluster) -> Iterator[tuple[str, str]]:
     holding = sbatch("--job-name=vocseg-hold", "--gres=gpu:1")
     waiting = sbatch("--job-name=other-wait", "--gres=gpu:2")
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
+        def settled() -> bool:
             view = read_cluster()
-            if by_id(view, holding).state == "RUNNING" and by_id(view, waiting).reason == "Resources":
-                break
-            time.sleep(0.2)
+            return by_id(view, holding).state == "RUNNING" and by_id(view, waiting).reason == "Resources"
+
+        wait_until(settled, 30, "the holding job running and the other pending on Resources", interval=0.2)
         yield holding, waiting
     finally:
         subprocess.run(["scancel", holding, waiting], check=False)
@@ -83,9 +83,7 @@ def test_a_drained_node_offers_no_free_gpus(busy: tuple[str, str]) -> None:
     finally:
         subprocess.run(["scontrol", "update", f"nodename={host}", "state=resume"], check=True)
     # just after resume the node reads `mixed*` (not responding yet): still nothing free
-    deadline = time.monotonic() + 10
-    while not read_cluster().partitions[0].nodes[0].usable and time.monotonic() < deadline:
-        time.sleep(0.1)
+    wait_until(lambda: read_cluster().partitions[0].nodes[0].usable, 10, "the resumed node usable again")
     assert read_cluster().gpus_free == 1
 
 
@@ -120,11 +118,11 @@ def cells(screen: GPUsScreen, table: str) -> list[str]:
 
 
 async def first_reads(screen: GPUsScreen, pilot: Pilot[None]) -> None:
-    """Wait (up to 5 s) until the screen read both the local GPUs and the cluster once."""
-    for _ in range(100):
-        if screen.slurm is not None and screen.slurm.reads and screen.inventory is not None:
-            return
-        await pilot.pause(0.05)
+    """Wait until the screen read both the local GPUs and the cluster once."""
+    def both_read() -> bool:
+        return screen.slurm is not None and bool(screen.slurm.reads) and screen.inventory is not None
+
+    await until(pilot, both_read, 10, "the first reads of the GPUs and of the cluster")
 
 
 async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str],
@@ -150,11 +148,10 @@ async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str]
         subprocess.run(["scancel", waiting], check=True)
         reads = screen.slurm.reads
         await pilot.press("r")
-        for _ in range(100):
-            if screen.slurm.reads > reads and not any(row.startswith(f"{waiting} ")
-                                                      for row in cells(screen, "#slurm-jobs")):
-                break
-            await pilot.pause(0.05)
+        panel = screen.slurm
+        await until(pilot, lambda: panel.reads > reads and not any(row.startswith(f"{waiting} ")
+                                                                   for row in cells(screen, "#slurm-jobs")),
+                    5, "the cancelled job leaving the panel")
         assert not any(row.startswith(f"{waiting} ") for row in cells(screen, "#slurm-jobs"))
         # hidden screen: the panel's timer stays stopped; shown again, it runs
         screen._slurm_timer.resume()

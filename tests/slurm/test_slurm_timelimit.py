@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from tests.core.jobs.helpers import cli, ready
 from tests.slurm.cluster import Cluster
 from tests.slurm.test_slurm_jobs import follow
+from tests.waiting import wait_until
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.jobs.backend import SlurmBackend
 from vocseg_tui.core.project import Project
@@ -37,11 +37,8 @@ def trained_epochs(job: Job | str) -> list[int]:
 def checkpoint_after(job: Job, epoch: int, timeout: float = 90.0) -> None:
     """Wait until the run in `job`'s work dir saved an epoch after `epoch`."""
     wanted = Path(job.work_dir) / f"epoch_{epoch + 1}.pth"
-    deadline = time.monotonic() + timeout
-    while not wanted.is_file():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{wanted.name} never appeared:\n{job.log_path.read_text()[-2000:]}")
-        time.sleep(0.1)
+    wait_until(wanted.is_file, timeout, f"{wanted.name} appearing",
+               describe=lambda: job.log_path.read_text()[-2000:])
 
 
 def time_limit_arrives(job: Job) -> None:
@@ -54,12 +51,12 @@ def time_limit_arrives(job: Job) -> None:
 
 def settled(job_id: int) -> tuple[Job, list[str]]:
     """The attempt once ended and, if it continues, once its next attempt is submitted."""
-    job, seen = follow(job_id, ENDED)
-    deadline = time.monotonic() + 30
-    while job.failure.endswith("submitting the next attempt") and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job = Registry().get(job_id)
-    return job, seen
+    _, seen = follow(job_id, ENDED)
+    def submitted() -> Job | None:
+        now = Registry().get(job_id)
+        return None if now.failure.endswith("submitting the next attempt") else now
+
+    return wait_until(submitted, 30, f"job {job_id}'s next attempt submitted"), seen
 
 
 def children_of(job: Job) -> list[Job]:

@@ -16,20 +16,20 @@ from pathlib import Path
 import pytest
 
 from tests.training import TrainedRun
+from tests.tui.waiting import until
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens.checkpoints import CheckpointsScreen
 from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
 
-SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-ckpts")
 MIOU = {1: 17.5, 2: 24.25, 3: 31.0}
 
 
 @pytest.fixture
-def snapshot_project(pristine_sample: Path, trained_sample: TrainedRun) -> Project:
-    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
-    shutil.copytree(pristine_sample, SNAPSHOT_PROJECT)
-    run = SNAPSHOT_PROJECT / "work_dirs" / "sample_tiny"
+def snapshot_project(pristine_sample: Path, trained_sample: TrainedRun, snapshot_home: Path) -> Project:
+    folder = snapshot_home / "vocseg-snapshot-ckpts"
+    shutil.copytree(pristine_sample, folder)
+    run = folder / "work_dirs" / "sample_tiny"
     run.mkdir(parents=True)
     source = trained_sample.work_dir
     shutil.copy(source / "sample_tiny.py", run)
@@ -46,17 +46,17 @@ def snapshot_project(pristine_sample: Path, trained_sample: TrainedRun) -> Proje
     two_days_ago = time.time() - 2 * 86400 - 600
     for path in run.glob("*.pth"):
         os.utime(path, (two_days_ago, two_days_ago))
-    return Project.open(SNAPSHOT_PROJECT)
+    return Project.open(folder)
 
 
 @pytest.mark.slow
 def test_checkpoints_100x30(snap_compare, snapshot_project: Project) -> None:  # type: ignore[no-untyped-def]
     async def rows_loaded(pilot) -> None:  # type: ignore[no-untyped-def]
-        for _ in range(100):
+        def loaded() -> bool:
             screen = pilot.app.screen
-            if isinstance(screen, CheckpointsScreen) and screen.query_one(CheckpointTable).row_count == 4:
-                break
-            await pilot.pause(0.05)
+            return isinstance(screen, CheckpointsScreen) and screen.query_one(CheckpointTable).row_count == 4
+
+        await until(pilot, loaded, 5, "the four checkpoint rows")
         await pilot.pause()
 
     app = make_app(snapshot_project, start="checkpoints")

@@ -10,6 +10,7 @@ from textual.message import Message
 
 from tests.core.data.helpers import SampleArchives, md5, mirror, sample_archives  # noqa: F401
 from tests.core.data.mirror import Mirror
+from tests.tui.waiting import until
 from vocseg_tui.core.data.progress import Progress
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import VocsegApp, make_app
@@ -23,12 +24,8 @@ def _text(app: VocsegApp, selector: str) -> str:
 async def _wait_idle(app: VocsegApp, pilot, seconds: float = 30) -> None:  # type: ignore[no-untyped-def]
     screen = app.screen
     assert isinstance(screen, DataScreen)
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if not screen.running:
-            await pilot.pause()
-            return
-    raise AssertionError("preparation did not finish")
+    await until(pilot, lambda: not screen.running, seconds, "the preparation finishing")
+    await pilot.pause()
 
 
 async def test_status_is_shown_on_open_and_r_prepares_the_sample(sample_project: Project) -> None:
@@ -65,10 +62,7 @@ async def test_download_from_a_mirror_then_cancel_and_resume(
     async with app.run_test(size=(80, 24)) as pilot:
         assert "No VOC 2012 or SBD data yet" in _text(app, "#counts")
         await pilot.press("r")
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if "%" in _text(app, "#row-download .progress-info"):
-                break
+        await until(pilot, lambda: "%" in _text(app, "#row-download .progress-info"), 5, "download progress")
         assert "MB" in _text(app, "#row-download .progress-info")
         await pilot.press("c")
         await _wait_idle(app, pilot)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -11,6 +10,7 @@ import pytest
 
 from tests.images import uniform_png
 from tests.training import TrainedRun
+from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import FAKE_ENV
 from vocseg_tui.core.project import Project
@@ -19,11 +19,7 @@ from vocseg_tui.tui.screens.demo import DemoScreen
 
 
 async def _wait(pilot, condition, timeout: float = 90.0) -> None:  # type: ignore[no-untyped-def]
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        assert loop.time() < deadline, "timed out"
-        await pilot.pause(0.1)
+    await until(pilot, condition, timeout)
 
 
 @pytest.mark.slow
@@ -38,7 +34,6 @@ async def test_one_key_demo_shows_the_overlay_and_legend_and_stays_responsive(
         await _wait(pilot, lambda: screen.checkpoint is not None)
         assert screen.checkpoint is not None and screen.checkpoint.name.startswith("best_")
         await pilot.press("r")
-        await pilot.pause(0.2)
         assert screen.busy  # the UI keeps running while the worker loads the model
         await pilot.press("3")  # switching areas works during inference
         assert app.current_mode == "recipe"
@@ -52,9 +47,9 @@ async def test_one_key_demo_shows_the_overlay_and_legend_and_stays_responsive(
             assert entry["name"] in legend
         assert str(out) in str(screen.query_one("#demo-output").render())
         assert screen.query("#demo-image")  # the overlay is on screen
+        first = screen.result
         await pilot.press("r")  # second demo: the model is reused
-        await pilot.pause(0.1)
-        await _wait(pilot, lambda: not screen.busy)
+        await _wait(pilot, lambda: not screen.busy and screen.result is not first)
         assert screen.result.reused_model
         assert "model reused" in str(screen.query_one("#demo-stage").render())
 
@@ -81,7 +76,7 @@ async def test_a_bad_image_is_reported_and_the_screen_keeps_working(
 async def test_without_checkpoints_the_demo_key_explains(sample_project: Project) -> None:
     app = make_app(sample_project, start="demo")
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause(0.3)
+        await app.workers.wait_for_complete()  # the search for a default checkpoint found none
         await pilot.press("r")
         await pilot.pause()
         assert any("No checkpoint yet" in n.message for n in app._notifications)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from tests.core.gpus.servers import eight_gpus, fake_server, mixed_server, write
+from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import FAKE_ENV, GpuMonitor
 from vocseg_tui.core.project import Project
@@ -19,14 +19,6 @@ from vocseg_tui.tui.app import VocsegApp, make_app
 from vocseg_tui.tui.screens.gpus import GPUsScreen
 
 __all__ = ["fake_server"]
-
-
-async def until(pilot: Pilot[None], condition: Callable[[], bool], timeout: float = 5.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("the screen never got there")
 
 
 async def opened(pilot: Pilot[None]) -> GPUsScreen:
@@ -148,11 +140,9 @@ async def test_refreshes_run_off_the_ui_thread_and_stop_while_hidden(
         screen = await opened(pilot)
         assert threads and threading.main_thread() not in threads
         await pilot.press("1")
-        await pilot.pause(0.1)
-        assert not screen.polling
+        await until(pilot, lambda: not screen.polling, what="the hidden screen stopping its timer")
         hidden_at = len(threads)
-        await pilot.pause(1.3)
-        assert len(threads) == hidden_at
+        assert screen._timer is not None and not screen._timer._active.is_set()  # no refresh can fire
         await pilot.press("2")
         assert screen.polling
         await until(pilot, lambda: len(threads) > hidden_at)

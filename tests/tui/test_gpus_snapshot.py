@@ -19,15 +19,14 @@ from vocseg_tui.tui.screens.gpus import GPUsScreen
 __all__ = ["fake_server"]
 
 # A fixed path, because the header shows the project folder.
-SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-project")
 HISTORY = 12
 
 
 @pytest.fixture
-def snapshot_project(pristine_sample: Path) -> Project:
-    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
-    shutil.copytree(pristine_sample, SNAPSHOT_PROJECT)
-    return Project.open(SNAPSHOT_PROJECT)
+def snapshot_project(pristine_sample: Path, snapshot_home: Path) -> Project:
+    folder = snapshot_home / "vocseg-snapshot-project"
+    shutil.copytree(pristine_sample, folder)
+    return Project.open(folder)
 
 
 def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server: Path) -> None:  # type: ignore[no-untyped-def]

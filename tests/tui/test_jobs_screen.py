@@ -11,6 +11,7 @@ import pytest
 from textual.widgets import Select
 
 from tests.training import convert_like_voc_aug
+from tests.waiting import wait_until
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
@@ -118,9 +119,7 @@ async def test_launch_dialog_starts_a_detached_job_that_appears_in_the_table(
         assert screen.query_one(JobTable).row_count == 1
         await pilot.press("s")  # stop it again: nothing should keep training after the test
         await app.workers.wait_for_complete()
-    deadline = time.monotonic() + 60
-    while Registry().get(jobs[0].id).state.is_active and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: not Registry().get(jobs[0].id).state.is_active, 60, f"job {jobs[0].id} stopping")
     assert Registry().get(jobs[0].id).state is JobState.STOPPED
 
 

@@ -17,17 +17,16 @@ from vocseg_tui.tui.screens.logs import LogsScreen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 # A fixed path, because the header and the status line show it.
-SNAPSHOT_PROJECT = Path("/tmp/vocseg-logs-snapshot-project")
 
 
 @pytest.fixture
-def snapshot_project() -> Project:
-    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
-    run = SNAPSHOT_PROJECT / "work_dirs" / "sample_tiny" / "20261124_153501"
+def snapshot_project(snapshot_home: Path) -> Project:
+    folder = snapshot_home / "vocseg-logs-snapshot-project"
+    run = folder / "work_dirs" / "sample_tiny" / "20261124_153501"
     (run / "vis_data").mkdir(parents=True)
     shutil.copy(FIXTURES / "mmengine_run.log", run / "20261124_153501.log")
     shutil.copy(FIXTURES / "scalars.json", run / "vis_data" / "scalars.json")
-    return Project.open(SNAPSHOT_PROJECT)
+    return Project.open(folder)
 
 
 def _screen(pilot: Pilot[None]) -> LogsScreen | None:

@@ -13,17 +13,15 @@ from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens.recipe import RecipeScreen
 
-SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-recipe")  # fixed: the header shows the project folder
-
 
 @pytest.fixture
-def snapshot_project(pristine_sample: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
-    shutil.copytree(pristine_sample, SNAPSHOT_PROJECT)
+def snapshot_project(pristine_sample: Path, monkeypatch: pytest.MonkeyPatch, snapshot_home: Path) -> Project:
+    folder = snapshot_home / "vocseg-snapshot-recipe"
+    shutil.copytree(pristine_sample, folder)
     # The weights finding names the torch hub cache: pin it so the picture is the same everywhere.
     monkeypatch.setenv("TORCH_HOME", "/tmp/vocseg-snapshot-torch")
     monkeypatch.delenv("TORCH_HUB", raising=False)
-    return Project.open(SNAPSHOT_PROJECT)
+    return Project.open(folder)
 
 
 async def _validated(pilot: Pilot[None]) -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from textual.command import CommandList, CommandPalette
 
+from tests.tui.waiting import until
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens import AREAS
@@ -40,7 +42,14 @@ async def test_command_palette_reaches_an_area(sample_project: Project) -> None:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Go to Checkpoints")
-        await pilot.pause(0.3)
+
+        def checkpoints_highlighted() -> bool:
+            if not isinstance(app.screen, CommandPalette):
+                return False
+            option = app.screen.query_one(CommandList).highlighted_option
+            return option is not None and "Checkpoints" in str(option.prompt)
+
+        await until(pilot, checkpoints_highlighted, what="the palette offering Checkpoints")
         await pilot.press("enter")
         await pilot.pause()
         assert app.current_mode == "checkpoints"

@@ -11,14 +11,13 @@ from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 
 # A fixed path, because the header shows the project folder.
-SNAPSHOT_PROJECT = Path("/tmp/vocseg-snapshot-project")
 
 
 @pytest.fixture
-def snapshot_project(pristine_sample: Path) -> Project:
-    shutil.rmtree(SNAPSHOT_PROJECT, ignore_errors=True)
-    shutil.copytree(pristine_sample, SNAPSHOT_PROJECT)
-    return Project.open(SNAPSHOT_PROJECT)
+def snapshot_project(pristine_sample: Path, snapshot_home: Path) -> Project:
+    folder = snapshot_home / "vocseg-snapshot-project"
+    shutil.copytree(pristine_sample, folder)
+    return Project.open(folder)
 
 
 def test_shell_80x24(snap_compare, snapshot_project: Project) -> None:  # type: ignore[no-untyped-def]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.training import TrainedRun
+from tests.waiting import wait_until
 from vocseg_tui.core.checkpoints import CheckpointError, scan_run
 from vocseg_tui.core.checkpoints.resume import resume_from_checkpoint
 from vocseg_tui.core.jobs import JobState, Registry
@@ -31,9 +31,8 @@ def test_resume_from_epoch_2_trains_epoch_3_again_from_it(run_dir: Path) -> None
     job = resume_from_checkpoint(run, chosen, registry=registry)
     assert job.resume_from == str(chosen.path.resolve())
     assert job.command[job.command.index("--resume") + 1] == str(chosen.path.resolve())
-    deadline = time.monotonic() + 180
-    while get_job(registry, job.id).state.is_active and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until(lambda: not get_job(registry, job.id).state.is_active, 180, f"job {job.id} ending",
+               interval=0.5)
     done = get_job(registry, job.id)
     log = done.log_path.read_text(errors="replace")
     assert done.state is JobState.SUCCEEDED, log[-3000:]

@@ -6,10 +6,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from tests.training import convert_like_voc_aug
+from tests.waiting import wait_until
 from vocseg_tui.core.jobs import Job, Registry
 from vocseg_tui.core.project import Project
 
@@ -37,23 +37,26 @@ def ready(project: Project) -> Project:
 
 
 def wait_for(job_id: int, states: set[str], timeout: float = 120.0, what: str = "") -> Job:
-    """Poll the registry until the job is in one of `states`; fail showing its log."""
+    """Wait until the job is in one of `states` (with a training pid if `what` asks); fail showing its log."""
     registry = Registry()
-    deadline = time.monotonic() + timeout
-    job = registry.get(job_id)
-    while time.monotonic() < deadline:
+
+    def reached() -> Job | None:
         job = registry.get(job_id)
-        if job.state.value in states and (what != "train_pid" or job.train_pid):
-            return job
-        time.sleep(0.2)
-    log = job.log_path.read_text(errors="replace")[-3000:] if job.log_path.exists() else "(no log)"
-    raise AssertionError(f"job {job_id} is {job.state.value}, not {states} after {timeout:.0f}s:\n{log}")
+        return job if job.state.value in states and (what != "train_pid" or job.train_pid) else None
+
+    def log_tail() -> str:
+        job = registry.get(job_id)
+        tail = job.log_path.read_text(errors="replace")[-3000:] if job.log_path.exists() else "(no log)"
+        return f"job {job_id} is {job.state.value}\n{tail}"
+
+    return wait_until(reached, timeout, f"job {job_id} reaching {sorted(states)}", interval=0.2,
+                      describe=log_tail)
 
 
 def wait_for_text(path: Path, text: str, timeout: float = 60.0) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if path.exists() and text in (content := path.read_text(errors="replace")):
-            return content
-        time.sleep(0.2)
-    raise AssertionError(f"{path} never showed {text!r}")
+    def content() -> str | None:
+        if path.exists() and text in (read := path.read_text(errors="replace")):
+            return read
+        return None
+
+    return wait_until(content, timeout, f"{path} showing {text!r}", interval=0.2)

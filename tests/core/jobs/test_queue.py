@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.core.jobs.helpers import cli, launch, ready, wait_for
+from tests.waiting import wait_until
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.queue import Decision, QueueRule, StableWindow, decide
 from vocseg_tui.core.project import Project
@@ -116,10 +116,8 @@ def test_queued_job_waits_for_its_gpu_and_starts_when_it_frees_up(
     project = ready(sample_project)
     job_id = launch(project, "--gpus", "0", "--queue", "--stable", "1")
     job = wait_for(job_id, {"queued"})
-    deadline = time.monotonic() + 10
-    while not job.waiting_for and time.monotonic() < deadline:
-        time.sleep(0.1)
-        job = Registry().get(job_id)
+    job = wait_until(lambda: (j := Registry().get(job_id)).waiting_for and j, 10,
+                     f"job {job_id} saying what it waits for")
     assert job.state is JobState.QUEUED and job.train_pid is None
     assert "GPU 0" in job.waiting_for
     assert "GPU 0" in cli("jobs", cwd=project.root).stdout

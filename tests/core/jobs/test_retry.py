@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from tests.waiting import wait_until
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.workers.supervisor import Supervisor
 
@@ -31,9 +31,7 @@ def test_a_killed_job_with_retries_left_is_resumed_as_a_new_attempt(tmp_path: Pa
     assert Path(child.resume_from) == (tmp_path / "w" / "epoch_2.pth").resolve()
     assert "--resume" in child.command and child.resume_from in child.command
     # Its config does not exist, so the attempt fails for good: that failure is not retried.
-    deadline = time.monotonic() + 60
-    while registry.get(child.id).state.is_active and time.monotonic() < deadline:
-        time.sleep(0.2)
+    wait_until(lambda: not registry.get(child.id).state.is_active, 60, f"attempt {child.id} ending")
     assert registry.get(child.id).state is JobState.FAILED
     assert registry.children(child.id) == []
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import os
 import shutil
-import time
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,14 @@ def test_a_resume_is_followed_into_its_new_run_folder(work_dir: Path, fixtures: 
     feed.poll(budget_s=5)
     new = work_dir / "20261124_160000"
     new.mkdir()
-    (new / "20261124_160000.log").write_text(
+    resumed = new / "20261124_160000.log"
+    resumed.write_text(
         "2026/11/24 16:00:01 - mmengine - INFO - resumed epoch: 3, iter: 39\n"
         "2026/11/24 16:00:02 - mmengine - INFO - Epoch(train) [4][ 5/13]  lr: 1e-3  eta: 0:00:01  "
         "time: 0.02  data_time: 0.001  loss: 1.5\n")
-    time.sleep(0.01)
+    assert feed.path is not None
+    later = feed.path.stat().st_mtime + 1  # written after the first run's log, as a resume is
+    os.utime(resumed, (later, later))
     lines = feed.poll().lines + feed.poll().lines
     assert any("now reading" in line and "20261124_160000" in line for line in lines)
     assert feed.path == new / "20261124_160000.log"
