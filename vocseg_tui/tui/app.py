@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.project import Project
+from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens import AREAS, AREAS_BY_MODE
 
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
@@ -54,7 +55,7 @@ class VocsegApp(App[None]):
         self.theme = THEMES.get(theme or "dark", "textual-dark")
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.project.root)
+        self.sub_title = shown(self.project.root)
 
     def action_help(self) -> None:
         from vocseg_tui.tui.screens.help import HelpScreen

@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from vocseg_tui.core.data.progress import CancelToken, Event, Progress, StepState
 from vocseg_tui.core.data.status import DataStatus, read_status
+from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.data_progress import ProgressRow
 from vocseg_tui.tui.widgets.data_steps import StepChecklist
@@ -88,7 +89,7 @@ class DataScreen(AreaScreen):
         root = self.query_one("#data-root", Static)
         state = ("[b green]Complete and verified[/]" if status.complete
                  else "[b]Incomplete[/]: r runs what is missing")
-        root.update(f"{state}  ·  {escape(str(status.data_root))}")
+        root.update(f"{state}  ·  {escape(shown(status.data_root))}")
         if not self.running:
             self._show_rows()
         c = status.counts

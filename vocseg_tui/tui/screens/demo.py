@@ -26,6 +26,7 @@ from textual.widgets import LoadingIndicator, Static
 from vocseg_tui.core.demo import DEMO_IMAGE, DemoClient, DemoResult, build_request
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.placement import Placement, one_process
+from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.demo_legend import DemoLegend
 
@@ -176,7 +177,7 @@ class DemoScreen(AreaScreen):
         self.query_one("#demo-stage", Static).update(
             escape(f"done in {result.seconds:.2f} s on {where} ({warm}{shrunk})"))
         self.query_one("#demo-legend", DemoLegend).show(result.legend)
-        self.query_one("#demo-output", Static).update(f"[b]Saved[/b]\n{result.out}")
+        self.query_one("#demo-output", Static).update(f"[b]Saved[/b]\n{escape(shown(result.out))}")
         view = self.query_one("#demo-view", Vertical)
         if self._image_widget is None:
             view.remove_children()

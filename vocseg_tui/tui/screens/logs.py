@@ -21,6 +21,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.markup import escape
 from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
@@ -35,6 +36,7 @@ from vocseg_tui.core.logs import (
     all_targets,
     is_error_anchor,
 )
+from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.log_charts import LogCharts
 from vocseg_tui.tui.widgets.log_iou import IouTable
@@ -253,10 +255,10 @@ class LogsScreen(AreaScreen):
         cache = self.caches[self.current]
         feed, history = cache.feed, cache.feed.history
         view = self.query_one(LogView)
-        where = str(feed.path) if feed.path else "waiting for the log to appear"
+        where = escape(shown(feed.path)) if feed.path else "waiting for the log to appear"
         state = f"{feed.target.state} · " if feed.target.state else ""
         ended = feed.target.state not in ("", "running", "queued")
-        parts = [f"[b]{feed.target.title}[/b]",
+        parts = [f"[b]{escape(feed.target.title)}[/b]",
                  f"{state}{_progress(history, feed.target.state).describe(eta=not ended)}"]
         if history.train and history.train[-1].loss is not None:
             parts.append(f"loss {history.train[-1].loss:.4f}")

@@ -10,10 +10,11 @@ from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.checkpoints import Checkpoint, Run
 from vocseg_tui.core.checkpoints.evaluate import EvalStatus
+from vocseg_tui.core.shown import shown
 
 
 def describe(run: Run, ckpt: Checkpoint) -> str:
-    lines = [f"[b]{ckpt.name}[/b]  ({run.name})", str(ckpt.path)]
+    lines = [f"[b]{escape(ckpt.name)}[/b]  ({escape(run.name)})", escape(shown(ckpt.path))]
     config = run.config_dump.name if run.config_dump else "[red]none: demo and evaluation need it[/red]"
     lines.append(f"config dump: {config}")
     if not ckpt.ok:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import shlex
 import time
 
 from textual.markup import escape
 from textual.widgets import Static
 
 from vocseg_tui.core.jobs.overview import JobRow
+from vocseg_tui.core.shown import shown, shown_command
 
 
 def describe(row: JobRow | None) -> str:
@@ -18,9 +18,9 @@ def describe(row: JobRow | None) -> str:
     job = row.job
     lines = [f"[b]job {job.id}[/b] · {escape(job.name)} · attempt {job.attempt}"
              + (f" (resumes job {job.parent_id} from {escape(job.resume_from)})" if job.parent_id else ""),
-             f"work dir  {escape(job.work_dir)}",
-             f"log       {escape(str(job.log_path))}",
-             f"command   {escape(shlex.join(job.command))}"]
+             f"work dir  {escape(shown(job.work_dir))}",
+             f"log       {escape(shown(job.log_path))}",
+             f"command   {escape(shown_command(job.command))}"]
     if job.train_pid:
         lines.append(f"training pid {job.train_pid}" + (f", supervisor pid {job.supervisor_pid}"
                                                          if job.supervisor_pid else ""))
