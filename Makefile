@@ -3,7 +3,7 @@ VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PROJECT ?= sample-project
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup run test test-fast lint bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -17,6 +17,11 @@ test: setup
 	$(PY) -m mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+# The quick loop while editing: no training, no Slurm, no tmux (under 2 minutes on 2 cores).
+test-fast: setup
+	$(PY) -m ruff check vocseg_tui tests bench tools
+	$(PY) -m pytest -q -p no:cacheprovider -m "not slow" --ignore=tests/e2e --ignore=tests/slurm $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check vocseg_tui tests bench tools

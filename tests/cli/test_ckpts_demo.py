@@ -132,6 +132,7 @@ def test_eval_on_a_gpu_choice_uses_its_first_gpu_and_reports_missing_cuda(
     assert pid["visible_devices"] == _pinned(0)
 
 
+@pytest.mark.slow  # the fixture trains the sample
 def test_eval_of_a_gpu_that_does_not_exist_starts_nothing(
         trained_sample: TrainedRun, tmp_path: Path, two_gpus: dict[str, str],
         capsys: pytest.CaptureFixture[str]) -> None:
