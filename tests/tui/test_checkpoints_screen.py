@@ -18,8 +18,8 @@ from vocseg_tui.core.voc import CLASSES
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens.checkpoints import CheckpointsScreen
 from vocseg_tui.tui.screens.demo import DemoScreen
-from vocseg_tui.tui.widgets.ckpt_confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
+from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from vocseg_tui.core.recipe.model import ARCHS
 from vocseg_tui.core.sample.tiny_config import TINY_CONFIG
 from vocseg_tui.tui.app import VocsegApp, make_app
 from vocseg_tui.tui.screens.recipe import RecipeScreen
-from vocseg_tui.tui.widgets.recipe_confirm import ConfirmOverwrite
+from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -153,17 +153,17 @@ async def test_save_writes_the_config_and_asks_before_overwriting(project: Proje
         target = project.configs_dir / "two_gpus.py"
         assert read_recipe(target) == screen.recipe
         await retype(pilot, "max_epochs", "30")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        assert isinstance(app.screen, ConfirmOverwrite)
+        asked = lambda: isinstance(app.screen, ConfirmScreen)  # noqa: E731
+        await pilot.press("ctrl+s")  # the save's check runs first, then the question comes
+        await until(pilot, asked, what="the overwrite question")
+        assert isinstance(app.screen, ConfirmScreen) and "two_gpus.py already exists" in app.screen.question
         await pilot.press("n")
-        await pilot.pause()
+        await until(pilot, lambda: not asked(), what="the question answered")
         assert read_recipe(target).max_epochs == 61  # type: ignore[union-attr]
         await pilot.press("ctrl+s")
-        await settle(pilot)
+        await until(pilot, asked, what="the overwrite question again")
         await pilot.press("y")
-        await pilot.pause()
-        assert read_recipe(target).max_epochs == 30  # type: ignore[union-attr]
+        await until(pilot, lambda: read_recipe(target).max_epochs == 30, what="the config overwritten")  # type: ignore[union-attr]
 
 
 @pytest.mark.slow

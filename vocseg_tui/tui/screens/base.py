@@ -31,18 +31,3 @@ class AreaScreen(Screen[None]):
     def on_mount(self) -> None:
         area = AREAS_BY_MODE[self.MODE]
         self.title = f"vocseg-tui · {area.title}"
-
-
-class PlannedScreen(AreaScreen):
-    """An area whose features are still being built: it says plainly what will be here."""
-
-    PLANNED: ClassVar[tuple[str, ...]] = ()
-
-    def compose_body(self) -> ComposeResult:
-        area = AREAS_BY_MODE[self.MODE]
-        lines = "\n".join(f"  • {item}" for item in self.PLANNED)
-        yield Static(f"[b]{area.title}[/b]: {area.summary}", classes="area-summary")
-        yield Static(
-            f"Not built yet. This screen will offer:\n{lines}",
-            classes="planned", id="planned",
-        )

@@ -33,9 +33,9 @@ from vocseg_tui.core.checkpoints.evaluate import (
 from vocseg_tui.core.checkpoints.resume import check_resumable
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.tui.screens.base import AreaScreen
-from vocseg_tui.tui.widgets.ckpt_confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.ckpt_detail import CheckpointDetail, resume_refusal
 from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
+from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 
 REFRESH_S = 3.0
 
@@ -214,7 +214,7 @@ class CheckpointsScreen(AreaScreen):
             if step == len(prompts):
                 self._delete(ckpt, step)
                 return
-            self.app.push_screen(ConfirmScreen(prompts[step], danger=True, yes="Delete"),
+            self.app.push_screen(ConfirmScreen(prompts[step], yes="Delete", stake="error"),
                                  lambda yes: ask(step + 1) if yes else self.notify(f"Kept {ckpt.name}."))
 
         ask(0)

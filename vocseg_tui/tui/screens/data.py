@@ -47,6 +47,8 @@ class PrepareDone(Message):
     error: str
     hint: str
     status: DataStatus
+    cancelled: bool = False
+    """Stopped by `c`: nothing failed, and `r` continues where it stopped."""
 
 
 class DataScreen(AreaScreen):
@@ -139,19 +141,20 @@ class DataScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="data-prepare", exit_on_error=False)
     def _prepare(self, deep: bool, cancel: CancelToken) -> None:
         from vocseg_tui.core.data.archives import resolve
+        from vocseg_tui.core.data.errors import Cancelled
         from vocseg_tui.core.data.pipeline import PrepareOptions, prepare
         from vocseg_tui.core.errors import VocsegError
 
         root = self.app.project.data_root  # type: ignore[attr-defined]
         options = PrepareOptions(download=True, deep=deep, voc=resolve("voc"), sbd=resolve("sbd"))
-        result, error, hint = None, "", ""
+        result, error, hint, cancelled = None, "", "", False
         try:
             result = prepare(root, options, emit=self._emit, cancel=cancel)
         except VocsegError as exc:
-            error, hint = exc.message, exc.hint
+            error, hint, cancelled = exc.message, exc.hint, isinstance(exc, Cancelled)
         except Exception as exc:
             error, hint = f"unexpected error: {exc!r}", "please report it with the steps that led here"
-        self.post_message(PrepareDone(result, error, hint, read_status(root)))
+        self.post_message(PrepareDone(result, error, hint, read_status(root), cancelled))
 
     def _emit(self, event: Event) -> None:
         """Called on the worker thread; `post_message` is thread-safe and never blocks it."""
@@ -189,7 +192,7 @@ class DataScreen(AreaScreen):
             found = [*result.convert.failed, *(result.verify.problems if result.verify else [])]
             lines += [f"[red]✗[/] {escape(f['file'])}: {escape(f['error'])}" for f in found]
         self.query_one("#errors", Static).update("\n".join(lines) or "[green]No errors.[/]")
-        if message.error == "cancelled":
+        if message.cancelled:
             self.notify("Cancelled. Press r to resume.", severity="warning")
         elif message.error:
             self.notify(message.error, title="Data preparation failed", severity="error")

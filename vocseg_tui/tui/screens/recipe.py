@@ -46,7 +46,7 @@ from vocseg_tui.core.recipe.model import ARCHS, MATCHING_WEIGHTS, model_defaults
 from vocseg_tui.core.recipe.validate import Finding, has_errors
 from vocseg_tui.core.recipe.weights import weights_status
 from vocseg_tui.tui.screens.base import AreaScreen
-from vocseg_tui.tui.widgets.recipe_confirm import ConfirmOverwrite
+from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.recipe_derived import DerivedPanel
 from vocseg_tui.tui.widgets.recipe_findings import FindingsPanel
 from vocseg_tui.tui.widgets.recipe_form import RecipeForm
@@ -356,7 +356,8 @@ class RecipeScreen(AreaScreen):
                 if yes:
                     self._write_now(path, text, overwrite=True)
 
-            self.app.push_screen(ConfirmOverwrite(path), confirmed)
+            self.app.push_screen(ConfirmScreen(f"{path.name} already exists. Overwrite it?", yes="Overwrite",
+                                               no="Keep", stake="warning"), confirmed)
             return
         self._write_now(path, text, overwrite=False)
 
