@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Select
 
 from tests.training import convert_like_voc_aug
-from tests.waiting import wait_until
+from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
@@ -107,19 +107,19 @@ async def test_launch_dialog_starts_a_detached_job_that_appears_in_the_table(
         await pilot.press("n")
         await pilot.pause()
         await pilot.click("#launch-go")
-        await pilot.pause()
-        await app.workers.wait_for_complete()
+        # the periodic refresh cancels and restarts its own reads, so the test waits on what the
+        # registry and the table show, not on the screen's workers finishing
+        await until(pilot, lambda: any(job.supervisor_pid for job in Registry().all_jobs()), 60,
+                    "the launched job's supervisor")
         jobs = Registry().all_jobs()
-        assert len(jobs) == 1 and jobs[0].config.endswith("sample_tiny.py") and jobs[0].supervisor_pid
+        assert len(jobs) == 1 and jobs[0].config.endswith("sample_tiny.py")
         screen = app.screen
         assert isinstance(screen, JobsScreen)
         screen.refresh_jobs()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        assert screen.query_one(JobTable).row_count == 1
+        await until(pilot, lambda: screen.query_one(JobTable).row_count == 1, 30, "the job's row")
         await pilot.press("s")  # stop it again: nothing should keep training after the test
-        await app.workers.wait_for_complete()
-    wait_until(lambda: not Registry().get(jobs[0].id).state.is_active, 60, f"job {jobs[0].id} stopping")
+        await until(pilot, lambda: not Registry().get(jobs[0].id).state.is_active, 60,
+                    f"job {jobs[0].id} stopping")
     assert Registry().get(jobs[0].id).state is JobState.STOPPED
 
 
