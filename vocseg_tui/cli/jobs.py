@@ -221,6 +221,9 @@ def run_stop(args: argparse.Namespace) -> int:
     from vocseg_tui.core.jobs.launch import stop
 
     job = stop(args.id, after_epoch=args.after_epoch)
+    if job.state.value == "stopped":  # an orphan's training, signalled here: it is gone now
+        print(f"job {job.id}: its orphaned training was stopped ({job.failure})")
+        return ExitCode.OK
     when = "at the end of its current epoch (after saving a checkpoint)" if args.after_epoch else "now"
     print(f"job {job.id}: stop requested {when}")
     return ExitCode.OK

@@ -8,6 +8,13 @@ session (ignored here too) and a dying tmux server. It never imports torch: it i
 cheap, and the training runs in its own process group so stop signals reach every rank
 (torchrun's agent and its workers) and nothing else.
 
+The training dies with its supervisor: it is started with PR_SET_PDEATHSIG (SIGTERM), so a
+supervisor killed by SIGKILL or the OOM killer takes it along (torchrun's agent passes the
+SIGTERM on to its workers) instead of leaving it training, re-parented to init, in a work dir
+the registry calls `lost`. The signal follows the thread that started the training, which is
+this process's main thread. What PDEATHSIG cannot cover is read from the process table
+(core/jobs/orphans.py): such a job shows as `orphaned` and `stop` works on it.
+
 It is the only writer of its job's row after launch: pid and start time of itself and of the
 training, `running`, then the exit code or signal, the end time, the state and a one-line
 failure summary. A failure worth retrying (killed, NCCL timeout) starts a resumed attempt
@@ -35,7 +42,7 @@ from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
 from vocseg_tui.core.jobs.launch import environment_for, plan_for, resume, retries_left
-from vocseg_tui.core.jobs.procs import start_time
+from vocseg_tui.core.jobs.procs import die_with_parent, start_time
 from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
@@ -149,7 +156,8 @@ class Supervisor:
         try:
             self.process = subprocess.Popen(
                 job.command, cwd=job.cwd, env=environment_for(job, plan), stdin=subprocess.DEVNULL,
-                stdout=output, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True)
+                stdout=output, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+                preexec_fn=die_with_parent(signal.SIGTERM))
         finally:
             if not self.tee:
                 output.close()

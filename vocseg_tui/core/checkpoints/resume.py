@@ -15,16 +15,13 @@ config dump, and a work dir a job is still training in.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from vocseg_tui.core.checkpoints.errors import CheckpointError
 from vocseg_tui.core.checkpoints.evaluate import project_root_of
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.jobs.checks import refuse_if_busy
 from vocseg_tui.core.jobs.launch import LaunchRequest, next_attempt, prepare, start
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.states import ACTIVE_STATES
-from vocseg_tui.core.jobs.status import refresh
 
 
 def check_resumable(run: Run, ckpt: Checkpoint) -> None:
@@ -38,22 +35,12 @@ def check_resumable(run: Run, ckpt: Checkpoint) -> None:
         raise CheckpointError(f"run {run.name} has no config dump", "resume needs the run's own config")
 
 
-def _busy(registry: Registry, work_dir: Path) -> Job | None:
-    for job in registry.all_jobs(states=ACTIVE_STATES):
-        if Path(job.work_dir).resolve() == work_dir.resolve() and refresh(registry, job).state.is_active:
-            return job
-    return None
-
-
 def resume_from_checkpoint(run: Run, ckpt: Checkpoint, *, devices: DeviceChoice | None = None,
                            registry: Registry | None = None) -> Job:
     """Register and start the new attempt; returns its job (running detached)."""
     check_resumable(run, ckpt)
     registry = registry or Registry()
-    busy = _busy(registry, run.work_dir)
-    if busy is not None:
-        raise CheckpointError(f"job {busy.id} is still {busy.state.value} in {run.work_dir}",
-                              f"stop it first (`vocseg-tui stop {busy.id}`)")
+    refuse_if_busy(registry, run.work_dir.resolve())  # a job of ours, or an orphan, trains there
     parent = registry.get(run.job_ids[0]) if run.job_ids else None
     checkpoint = str(ckpt.path.resolve())
     if parent is not None:  # the same devices, options and back end: the launch contract decides

@@ -95,6 +95,11 @@ class LaunchBackend(ABC):
         """Whether the job's supervisor still exists (pid and start time both match)."""
         return is_alive(job.supervisor_pid, job.supervisor_started)
 
+    def training_runs(self, job: Job) -> bool:
+        """Whether the job's training process still runs on this machine (pid and start time
+        both match): what tells an orphaned job from a lost one."""
+        return is_alive(job.train_pid, job.train_started)
+
     def state(self, job: Job) -> JobState:
         """The job's state now: an active job whose supervisor vanished is `lost`."""
         if not job.state.is_active:

@@ -13,6 +13,8 @@ from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import Inventory, PickRules, blocker, take_inventory
 from vocseg_tui.core.gpus.selection import SelectionError, choose
 from vocseg_tui.core.jobs.errors import LaunchRefused
+from vocseg_tui.core.jobs.orphans import owner
+from vocseg_tui.core.jobs.procs import trainings_in
 from vocseg_tui.core.jobs.registry import Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES
 from vocseg_tui.core.jobs.status import refresh
@@ -83,7 +85,22 @@ def check_work_dir(work_dir: Path, *, create: bool) -> None:
 
 
 def refuse_if_busy(registry: Registry, work_dir: Path) -> None:
+    """No second training in a work dir: refused while a job of ours is queued or running there,
+    or while any process still trains there (an orphan whose supervisor died, torchrun workers
+    that outlived their agent), since two trainings would overwrite each other's checkpoints."""
     for job in registry.all_jobs(states=ACTIVE_STATES):
         if Path(job.work_dir) == work_dir and refresh(registry, job).state.is_active:
             raise LaunchRefused(f"job {job.id} is already {job.state.value} in {work_dir}",
                                 f"stop it first (`vocseg-tui stop {job.id}`) or pass another --work-dir")
+    refuse_if_training(registry, work_dir)
+
+
+def refuse_if_training(registry: Registry, work_dir: Path) -> None:
+    """Refused while a process trains in `work_dir`, naming it and the way to stop it."""
+    pids = trainings_in(work_dir)
+    if not pids:
+        return
+    job = owner(registry, work_dir, pids)
+    hint = (f"vocseg-tui stop {job.id}" if job is not None
+            else f"no job in the registry owns it: `kill -TERM {pids[0]}`, or pass another --work-dir")
+    raise LaunchRefused(f"a training (pid {pids[0]}) still writes {work_dir}", hint)

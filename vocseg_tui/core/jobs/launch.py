@@ -20,7 +20,9 @@ from vocseg_tui.core.jobs.backend import BACKENDS, DEFAULT_BACKEND, backend_for
 from vocseg_tui.core.jobs.checks import check_gpu_count, check_gpus, check_work_dir, refuse_if_busy
 from vocseg_tui.core.jobs.command import TRAIN_SCRIPT
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
+from vocseg_tui.core.jobs.orphans import orphan_pids, stop_orphan
 from vocseg_tui.core.jobs.plan import LaunchPlan, LaunchSpec, make_plan
+from vocseg_tui.core.jobs.procs import trainings_in
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.resume_point import is_intact, last_good_checkpoint
@@ -258,12 +260,20 @@ def next_attempt(job: Job, registry: Registry, resume_from: str, *, options: dic
 
 
 def stop(job_id: int, registry: Registry | None = None, *, after_epoch: bool = False) -> Job:
-    """Ask a queued or running job to stop (now, or at the end of its epoch)."""
+    """Ask a queued or running job to stop (now, or at the end of its epoch). An orphaned or lost
+    job whose training still runs has no supervisor to ask: its training is signalled here."""
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
+    backend = backend_for(job, registry)
+    if job.state in (JobState.ORPHANED, JobState.LOST):
+        pids = orphan_pids(registry, job, backend, trainings_in(Path(job.work_dir)))
+        if pids and after_epoch:
+            backend.stop_after_epoch(job)
+            return job
+        if pids:
+            return stop_orphan(registry, job, pids)
     if not job.state.is_active:
         raise JobError(f"job {job.id} is already {job.state.value}", "nothing to stop")
-    backend = backend_for(job, registry)
     if after_epoch:
         backend.stop_after_epoch(job)
     else:

@@ -49,7 +49,7 @@ class Overview:
             if job.id not in self._epochs or self._epochs[job.id] is None:
                 self._epochs[job.id] = max_epochs(Path(job.work_dir), job.config)
             progress = read_progress(job, self._epochs[job.id])
-            if not job.state.is_active:
+            if job.state.ended:
                 self._ended[job.id] = progress
         backend = backend_for(job, self.registry)
         return JobRow(job, progress, backend.attach_command(job), backend.device_label(job))

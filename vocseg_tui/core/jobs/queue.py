@@ -66,9 +66,10 @@ class Decision:
 
 
 def busy_devices(registry: Registry, me: int) -> dict[int, int]:
-    """Devices used by our other running jobs -> the job using it (CPU jobs occupy `CPU`)."""
+    """Devices used by our other running (or orphaned: still training) jobs -> the job using
+    it (CPU jobs occupy `CPU`)."""
     busy: dict[int, int] = {}
-    for job in registry.all_jobs(states=(JobState.RUNNING.value,)):
+    for job in registry.all_jobs(states=(JobState.RUNNING.value, JobState.ORPHANED.value)):
         if job.id != me:
             for device in job.gpus or [CPU]:
                 busy.setdefault(device, job.id)

@@ -176,6 +176,11 @@ class SlurmBackend(LaunchBackend):
                                       stop_request=str(job.paths.stop_after_epoch_request),
                                       time_limit_marker=str(job.paths.time_limit_marker), exports=exports))
 
+    def training_runs(self, job: Job) -> bool:
+        """Never read here: the training runs on the cluster's nodes, and Slurm ends it with
+        the allocation (a recorded pid is another machine's)."""
+        return False
+
     def state(self, job: Job) -> JobState:
         if not job.state.is_active:
             return job.state

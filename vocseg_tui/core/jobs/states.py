@@ -3,7 +3,10 @@
 A job is `queued` while its supervisor waits for devices, `running` while training runs, and
 ends `succeeded`, `failed` or `stopped`. `lost` means the supervisor vanished without writing
 an end (machine reboot, OOM killer, `kill -9` of the supervisor): a job must never look
-`running` forever.
+`running` forever. `orphaned` is a lost job whose training still runs without its supervisor
+(one that PR_SET_PDEATHSIG did not reach: an older version's, a record of another machine):
+nobody will record its end, `stop` signals it directly, and nothing may resume in its work dir
+until it is gone; once it is gone the job reads `lost` again.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ class JobState(str, enum.Enum):
     FAILED = "failed"
     STOPPED = "stopped"
     LOST = "lost"
+    ORPHANED = "orphaned"
 
     @property
     def is_active(self) -> bool:
@@ -26,7 +30,14 @@ class JobState(str, enum.Enum):
 
     @property
     def can_resume(self) -> bool:
-        return self in (JobState.FAILED, JobState.STOPPED, JobState.LOST)
+        """A new attempt may continue it. An orphaned job is one once its training is stopped:
+        the resume's work-dir check (checks.refuse_if_busy) names the training still writing."""
+        return self in (JobState.FAILED, JobState.STOPPED, JobState.LOST, JobState.ORPHANED)
+
+    @property
+    def ended(self) -> bool:
+        """Nothing trains for it any more, so its row and its progress are final."""
+        return self in (JobState.SUCCEEDED, JobState.FAILED, JobState.STOPPED, JobState.LOST)
 
 
 ACTIVE_STATES = tuple(s.value for s in JobState if s.is_active)

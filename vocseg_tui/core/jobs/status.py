@@ -1,4 +1,5 @@
-"""Reading jobs as a person should see them: an active job whose supervisor is gone is `lost`.
+"""Reading jobs as a person should see them: an active job whose supervisor is gone is `lost`
+(`orphaned` while its training still runs: see orphans.py).
 
 Any reader (a screen's refresh timer, `vocseg-tui jobs`) may mark it, but only while the row is
 still active, so an end the supervisor wrote a moment earlier is never overwritten.
@@ -9,19 +10,27 @@ from __future__ import annotations
 import time
 
 from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
+from vocseg_tui.core.jobs.orphans import orphan_note, recheck
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 
 
 def refresh(registry: Registry, job: Job) -> Job:
-    """`job` with `lost` recorded if its supervisor vanished without writing an end."""
+    """`job` with `lost` recorded if its supervisor vanished without writing an end, or
+    `orphaned` while its training still runs without it (and back to `lost` once it ended)."""
+    if job.state in (JobState.LOST, JobState.ORPHANED):
+        return recheck(registry, job, backend_for(job, registry))
     if not job.state.is_active:
         return job
     backend = backend_for(job, registry)
     if backend.state(job) is not JobState.LOST:
         return registry.get(job.id) if backend.records_state else job
-    registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
-                    failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)")
+    if backend.training_runs(job):
+        registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.ORPHANED,
+                        failure=orphan_note(job))
+    else:
+        registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
+                        failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)")
     return registry.get(job.id)
 
 

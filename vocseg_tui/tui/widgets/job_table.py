@@ -13,7 +13,7 @@ COLUMNS = (("id", "ID"), ("state", "state"), ("name", "config"), ("device", "dev
            ("progress", "progress"), ("eta", "ETA"), ("loss", "loss"), ("miou", "mIoU"),
            ("age", "started"), ("detail", "detail"))
 STATE_STYLE = {"queued": "yellow", "running": "bold green", "succeeded": "green", "failed": "bold red",
-               "stopped": "magenta", "lost": "red"}
+               "stopped": "magenta", "lost": "red", "orphaned": "bold yellow"}
 
 
 def _age(seconds: float) -> str:
