@@ -188,6 +188,7 @@ class Supervisor:
                 deadline = now + (timeouts[0] if sent == signal.SIGINT else timeouts[1])
 
     def finish(self, returncode: int | None) -> JobState:
+        self._end_leftovers()
         signal_number = -returncode if returncode is not None and returncode < 0 else None
         exit_code = 128 + signal_number if signal_number else returncode
         kind, failure = "", ""
@@ -222,6 +223,15 @@ class Supervisor:
             with contextlib.suppress(OSError):  # what it says goes to the log, on that same disk
                 self.maybe_retry(kind, signal_number)
         return state
+
+    def _end_leftovers(self) -> None:
+        """What the training left in its process group (data loader workers of a killed rank)
+        goes with it, so nothing still writes the work dir once the end is recorded (a resume
+        checks that nothing does)."""
+        process = getattr(self, "process", None)
+        if process is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(process.pid, signal.SIGKILL)
 
     def maybe_retry(self, kind: str, signal_number: int | None) -> None:
         job = self.registry.get(self.job.id)

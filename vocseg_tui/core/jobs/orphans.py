@@ -29,8 +29,7 @@ _UNWATCHED = (JobState.LOST.value, JobState.ORPHANED.value)
 
 def orphan_note(job: Job) -> str:
     """The detail line of an orphaned job: what it is and the way out."""
-    return (f"orphaned, still training (pid {job.train_pid}): its supervisor vanished; "
-            f"stop it with `vocseg-tui stop {job.id}`")
+    return f"still training (pid {job.train_pid}), its supervisor gone: `vocseg-tui stop {job.id}`"
 
 
 def recheck(registry: Registry, job: Job, backend: LaunchBackend) -> Job:
