@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Select
 
+from tests.core.jobs.orphan import Orphan
 from tests.training import convert_like_voc_aug
 from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
@@ -158,3 +159,30 @@ async def test_launch_dialog_offers_the_back_ends_and_refuses_a_colleagues_gpu(
         texts = [n.message for n in app._notifications]
         assert any("GPU 0 is in use by alice" in t and "--force" in t for t in texts), texts
         assert Registry().all_jobs() == []
+
+
+async def test_an_orphaned_training_shows_as_such_and_s_stops_it(sample_project: Project) -> None:
+    """A training whose supervisor died reads `orphaned, still training`, and `s` ends it."""
+    config = sample_project.configs_dir / "sample_tiny.py"
+    orphan = Orphan(Registry(), sample_project.work_dirs / "sample_tiny", config, sample_project.root)
+    app = make_app(sample_project, start="jobs")
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            table = app.screen.query_one(JobTable)
+
+            def orphan_row() -> list[str] | None:
+                if not table.row_count:
+                    return None
+                row = [str(cell) for cell in table.get_row(str(orphan.job.id))]
+                return row if row[1] == "orphaned" else None
+
+            await until(pilot, orphan_row, what="the orphaned job in the table")
+            assert f"still training (pid {orphan.pid})" in (orphan_row() or [""] * 10)[9]
+            await pilot.press("s")
+            await until(pilot, lambda: not orphan.running(), 30, "the orphan ending on `s`")
+            await until(pilot, lambda: Registry().get(orphan.job.id).state is JobState.STOPPED,
+                        what="the job recorded stopped")
+            await until(pilot, lambda: any("orphaned training stopped" in n.message
+                                           for n in app._notifications), what="the notification")
+    finally:
+        orphan.end()

@@ -1,68 +1,27 @@
 """A training that outlives its supervisor (the way an older version, started without
-PR_SET_PDEATHSIG, left one) reads `orphaned`, `stop` ends it, and nothing resumes over it.
-
-The "training" is a real process whose command line names its work dir the way tools/train.py's
-does; its supervisor is a real process killed with SIGKILL, so the training is re-parented to
-init exactly as after a crash.
-"""
+PR_SET_PDEATHSIG, left one: tests/core/jobs/orphan.py) reads `orphaned`, `stop` ends it, and
+nothing resumes or launches over it."""
 
 from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
 import pytest
 
 from tests.core.jobs.helpers import cli
+from tests.core.jobs.orphan import Orphan
 from tests.waiting import wait_until
 from vocseg_tui.core.jobs import JobState, Registry
-from vocseg_tui.core.jobs.procs import is_alive, start_time, trainings_in
-
-OLD_SUPERVISOR = textwrap.dedent("""
-    import subprocess, sys, time
-    training = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "tools/train.py",
-                                 sys.argv[1], "--work-dir", sys.argv[2]], start_new_session=True)
-    print(training.pid, flush=True)
-    time.sleep(600)
-""")
-"""A supervisor as it was before PR_SET_PDEATHSIG: its training does not die with it."""
-
-
-class Orphan:
-    """A registered `running` job whose supervisor was SIGKILLed while its training runs on."""
-
-    def __init__(self, registry: Registry, work_dir: Path) -> None:
-        work_dir.mkdir(parents=True)
-        config = work_dir.parent / "configs" / "sample_tiny.py"
-        supervisor = subprocess.Popen([sys.executable, "-c", OLD_SUPERVISOR, str(config), str(work_dir)],
-                                      stdout=subprocess.PIPE, text=True, start_new_session=True)
-        assert supervisor.stdout is not None
-        self.pid = int(supervisor.stdout.readline())
-        self.started = start_time(self.pid)
-        self.job = registry.add(name="sample_tiny", config=str(config), work_dir=str(work_dir),
-                                cwd=str(work_dir.parent), backend="local", state=JobState.RUNNING,
-                                supervisor_pid=supervisor.pid, supervisor_started=start_time(supervisor.pid),
-                                train_pid=self.pid, train_started=self.started)
-        supervisor.send_signal(signal.SIGKILL)
-        supervisor.wait()
-
-    def running(self) -> bool:
-        return is_alive(self.pid, self.started)
-
-    def end(self) -> None:
-        if self.running():
-            psutil.Process(self.pid).kill()
+from vocseg_tui.core.jobs.procs import trainings_in
 
 
 @pytest.fixture
 def orphan(tmp_path: Path) -> Iterator[Orphan]:
-    made = Orphan(Registry(), tmp_path / "work_dirs" / "sample_tiny")
+    made = Orphan(Registry(), tmp_path / "work_dirs" / "sample_tiny", tmp_path / "configs" / "sample_tiny.py",
+                  tmp_path)
     yield made
     made.end()
 

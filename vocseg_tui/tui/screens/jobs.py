@@ -190,7 +190,9 @@ class JobsScreen(AreaScreen):
 
     def action_stop(self) -> None:
         if (row := self._selected_or_warn()) is not None:
-            self._control(row.job.id, "stop requested (SIGINT, then SIGTERM, then SIGKILL)", False)
+            verb = ("orphaned training stopped (SIGTERM, then SIGKILL)" if row.job.state is JobState.ORPHANED
+                    else "stop requested (SIGINT, then SIGTERM, then SIGKILL)")
+            self._control(row.job.id, verb, False)
 
     def action_stop_after_epoch(self) -> None:
         if (row := self._selected_or_warn()) is not None:
