@@ -142,7 +142,7 @@ class JobEnd:
             return False
         self._checked = now
         job = get_job(Registry(), self.feed.target.job_id)
-        if job.state.is_active:
+        if not job.state.ended:  # queued, running, or orphaned: its training still writes the log
             return False
         self._seen_end = self._seen_end or now
         if is_alive(job.supervisor_pid, job.supervisor_started) and now - self._seen_end < SUPERVISOR_GRACE_S:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -83,3 +85,22 @@ def test_an_orphan_that_ends_on_its_own_reads_lost_again(orphan: Orphan, tmp_pat
 def states(cwd: Path) -> list[str]:
     """The jobs' states as `vocseg-tui jobs --json` lists them."""
     return [str(row["state"]) for row in json.loads(cli("jobs", "--json", cwd=cwd).stdout)]
+
+
+def test_a_training_is_found_by_its_work_dir_relative_or_absolute_and_no_other(tmp_path: Path) -> None:
+    """A training started by hand from the project (`--work-dir work_dirs/x`) guards its work dir
+    as much as ours (absolute); a training of another work dir does not."""
+    work_dir = (tmp_path / "work_dirs" / "x").resolve()
+    work_dir.mkdir(parents=True)
+    sleep = [sys.executable, "-c", "import time; time.sleep(600)", "tools/train.py", "configs/x.py"]
+    by_hand = subprocess.Popen([*sleep, "--work-dir", "work_dirs/x"], cwd=tmp_path)
+    ours = subprocess.Popen([*sleep, f"--work-dir={work_dir}"], cwd="/")
+    other = subprocess.Popen([*sleep, "--work-dir", "work_dirs/y"], cwd=tmp_path)
+    try:
+        wait_until(lambda: trainings_in(work_dir) == sorted([by_hand.pid, ours.pid]), 10,
+                   "both trainings of work_dirs/x found")
+    finally:
+        for process in (by_hand, ours, other):
+            process.kill()
+            process.wait()
+    assert trainings_in(work_dir) == []

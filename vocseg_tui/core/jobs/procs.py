@@ -45,14 +45,22 @@ def is_alive(pid: int | None, started: float | None) -> bool:
     return started is None or abs(created - started) < _TOLERANCE_S
 
 
-def trains_in(cmdline: list[str], work_dir: Path) -> bool:
-    """Whether a command line is a training (train.py, alone or under torchrun) of `work_dir`."""
-    wanted = str(work_dir)
+def trains_in(cmdline: list[str], work_dir: Path, cwd: Callable[[], str]) -> bool:
+    """Whether a command line is a training (train.py, alone or under torchrun) of `work_dir`
+    (absolute, resolved); a relative `--work-dir` is read from the process's `cwd()`."""
     if not any(Path(part).name == "train.py" for part in cmdline):
         return False
-    pairs = itertools.pairwise(cmdline)
-    return any(flag == "--work-dir" and value == wanted for flag, value in pairs) or (
-        f"--work-dir={wanted}" in cmdline)
+    given = [value for flag, value in itertools.pairwise(cmdline) if flag == "--work-dir"]
+    given += [part.removeprefix("--work-dir=") for part in cmdline if part.startswith("--work-dir=")]
+    return any(Path(value) == work_dir or (not Path(value).is_absolute() and _under(cwd, value) == work_dir)
+               for value in given)
+
+
+def _under(cwd: Callable[[], str], relative: str) -> Path | None:
+    try:
+        return (Path(cwd()) / relative).resolve()
+    except (psutil.Error, OSError):
+        return None
 
 
 def trainings_in(work_dir: Path) -> list[int]:
@@ -64,7 +72,7 @@ def trainings_in(work_dir: Path) -> list[int]:
         info = process.info
         if info["pid"] == os.getpid() or info["status"] == psutil.STATUS_ZOMBIE:
             continue
-        if info["cmdline"] and trains_in(list(info["cmdline"]), work_dir):
+        if info["cmdline"] and trains_in(list(info["cmdline"]), work_dir, process.cwd):
             found.append(int(info["pid"]))
     return sorted(found)
 
