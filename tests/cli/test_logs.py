@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.jobs.orphan import Orphan
 from vocseg_tui.cli import main
+from vocseg_tui.cli.logs import JOB_CHECK_S
 from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import start_time
 
@@ -140,6 +142,34 @@ def test_follow_of_a_job_exits_once_the_job_has_ended(tmp_path: Path) -> None:
         proc.kill()
         supervisor.kill()
     assert out.seen == ["epoch 1", "epoch 2", "Traceback (most recent call last):", "RuntimeError: boom"]
+
+
+@pytest.mark.slow
+def test_follow_of_an_orphaned_job_goes_on_until_its_training_is_stopped(tmp_path: Path) -> None:
+    """Its supervisor is gone but its training still writes the log: `-f` keeps printing it
+    (through several of its job checks) and exits once `stop` ended the training."""
+    registry = Registry()
+    orphan = Orphan(registry, tmp_path / "wd", tmp_path / "c.py", tmp_path)
+    orphan.job.log_path.parent.mkdir(parents=True)
+    orphan.job.log_path.write_text("epoch 1\n")
+    proc = follow(str(orphan.job.id))
+    try:
+        out = Output(proc)
+        out.wait_for("epoch 1")
+        checks = time.monotonic() + 3 * JOB_CHECK_S  # lines written while -f asks about the job
+        line = 1
+        while time.monotonic() < checks:
+            line += 1
+            with orphan.job.log_path.open("a") as f:
+                f.write(f"epoch {line}\n")
+            out.wait_for(f"epoch {line}")
+        assert proc.poll() is None, "-f gave up on a job whose training still writes"
+        assert main(["stop", str(orphan.job.id)]) == 0
+        assert proc.wait(timeout=30) == 0
+    finally:
+        proc.kill()
+        orphan.end()
+    assert out.seen == [f"epoch {n}" for n in range(1, line + 1)]
 
 
 HOSTILE = ("ok line\n"
