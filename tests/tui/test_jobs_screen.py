@@ -178,6 +178,11 @@ async def test_an_orphaned_training_shows_as_such_and_s_stops_it(sample_project:
 
             await until(pilot, orphan_row, what="the orphaned job in the table")
             assert f"still training (pid {orphan.pid})" in (orphan_row() or [""] * 10)[9]
+            await pilot.press("r")  # refused: a second training would write the same work dir
+            await until(pilot, lambda: any(f"a training (pid {orphan.pid}) still writes" in n.message
+                                           and f"vocseg-tui stop {orphan.job.id}" in n.message
+                                           for n in app._notifications), what="the resume refused")
+            assert len(Registry().all_jobs()) == 1
             await pilot.press("s")
             await until(pilot, lambda: not orphan.running(), 30, "the orphan ending on `s`")
             await until(pilot, lambda: Registry().get(orphan.job.id).state is JobState.STOPPED,
