@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.core.jobs.orphan import Orphan
 from tests.training import TrainedRun
 from tests.waiting import wait_until
 from vocseg_tui.core.checkpoints import CheckpointError, scan_run
 from vocseg_tui.core.checkpoints.resume import resume_from_checkpoint
-from vocseg_tui.core.jobs import JobState, Registry
+from vocseg_tui.core.jobs import JobState, LaunchRefused, Registry
 from vocseg_tui.core.jobs.status import get_job
 
 
@@ -56,3 +57,19 @@ def test_best_and_damaged_checkpoints_are_refused_and_nothing_is_registered(run_
     with pytest.raises(CheckpointError, match="damaged"):
         resume_from_checkpoint(run, damaged)
     assert Registry().all_jobs() == []
+
+
+@pytest.mark.slow
+def test_resume_is_refused_while_an_orphaned_training_still_writes_the_run(run_dir: Path) -> None:
+    """The Checkpoints area asks the same work-dir check as every launch: an orphan (its
+    supervisor killed, its training on) blocks it, naming the training and the way to stop it."""
+    orphan = Orphan(Registry(), run_dir.resolve(), run_dir / "sample_tiny.py", run_dir.parents[1])
+    try:
+        run = scan_run(run_dir)
+        chosen = next(c for c in run.checkpoints if c.name == "epoch_2.pth")
+        with pytest.raises(LaunchRefused, match=rf"a training \(pid {orphan.pid}\) still writes") as refused:
+            resume_from_checkpoint(run, chosen)
+        assert refused.value.hint == f"vocseg-tui stop {orphan.job.id}"
+        assert len(Registry().all_jobs()) == 1, "nothing was registered"
+    finally:
+        orphan.end()
