@@ -79,7 +79,7 @@ class DataScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._show_status(read_status(self.app.project.data_root))  # type: ignore[attr-defined]
+        self._show_status(read_status(self.vocseg_app.project.data_root))
 
     def on_unmount(self) -> None:
         self._cancel.cancel()
@@ -115,7 +115,7 @@ class DataScreen(AreaScreen):
 
     def action_refresh(self) -> None:
         if not self.running:
-            self._show_status(read_status(self.app.project.data_root))  # type: ignore[attr-defined]
+            self._show_status(read_status(self.vocseg_app.project.data_root))
 
     # --- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -145,7 +145,7 @@ class DataScreen(AreaScreen):
         from vocseg_tui.core.data.pipeline import PrepareOptions, prepare
         from vocseg_tui.core.errors import VocsegError
 
-        root = self.app.project.data_root  # type: ignore[attr-defined]
+        root = self.vocseg_app.project.data_root
         options = PrepareOptions(download=True, deep=deep, voc=resolve("voc"), sbd=resolve("sbd"))
         result, error, hint, cancelled = None, "", "", False
         try:
