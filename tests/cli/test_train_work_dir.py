@@ -53,5 +53,6 @@ def test_resume_of_a_job_already_resumed_exits_2_naming_the_newest_attempt(
                          state=JobState.SUCCEEDED, parent_id=second.id, attempt=3)
     assert main(["resume", str(first.id)]) == 2
     err = capsys.readouterr().err
-    assert f"error: job {first.id} was already resumed as job {third.id} (succeeded); resume {third.id} instead" in err
+    assert (f"error: job {first.id} was already resumed as job {third.id} (succeeded); "
+            f"resume {third.id} instead") in err
     assert len(registry.all_jobs()) == 3
