@@ -1,4 +1,5 @@
-"""The launch dialog into a work dir that holds another run asks before training beside it."""
+"""The Jobs area keeps runs apart: a launch into a work dir that holds another run asks before
+training beside it, and resuming a job a later attempt already continues says which to resume."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.training import convert_like_voc_aug
 from tests.tui.waiting import until
-from vocseg_tui.core.jobs import Registry
+from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.launch import stop
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
@@ -64,3 +65,23 @@ async def test_yes_trains_the_new_run_beside_the_old_one(sample_project: Project
         stop(job.id)  # nothing should keep training after the test
         await until(pilot, lambda: not Registry().get(job.id).state.is_active, 60, f"job {job.id} stopping")
     assert sorted(p.name for p in (sample_project.work_dirs / "sample_tiny").iterdir()) == ["epoch_30.pth"]
+
+
+async def test_resume_of_a_job_already_resumed_names_the_newest_attempt(sample_project: Project) -> None:
+    registry = Registry()
+    work_dir = str(sample_project.work_dirs / "sample_tiny")
+    first = registry.add(name="sample_tiny", config="/p/c.py", work_dir=work_dir,
+                         cwd=str(sample_project.root), backend="local", state=JobState.STOPPED)
+    second = registry.add(name="sample_tiny", config="/p/c.py", work_dir=work_dir,
+                          cwd=str(sample_project.root), backend="local", state=JobState.SUCCEEDED,
+                          parent_id=first.id, attempt=2)
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await until(pilot, lambda: screen.query_one("#job-table").row_count == 2, 10, "both jobs' rows")
+        await pilot.press("down")  # the first attempt (rows are newest first)
+        await pilot.press("r")
+        said = (f"job {first.id} was already resumed as job {second.id} (succeeded); "
+                f"resume {second.id} instead")
+        await until(pilot, lambda: any(said in n.message for n in app._notifications), 10, "the refusal")
+    assert len(Registry().all_jobs()) == 2
