@@ -16,9 +16,11 @@ counts too.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
+from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.resume_point import is_intact
@@ -68,9 +70,13 @@ def lineage_checkpoint(registry: Registry, job: Job) -> Path | None:
     """The newest intact checkpoint `job`'s lineage wrote (None when it saved none intact);
     never a file another run left in the same folder."""
     chain = lineage(registry, job)
-    for attempt in chain:
-        record_saved(registry, attempt)
-    for _, path, _ in registry.saved_by([a.id for a in chain]):  # newest step first
+    steps = {path: step for _, path, step in registry.saved_by([a.id for a in chain])}
+    for attempt in chain:  # catch up from the logs; a read-only registry still gets its answer
+        from_log = saved_in_log(attempt)
+        steps.update(from_log)
+        with contextlib.suppress(VocsegError):
+            registry.record_saved(attempt.id, from_log)
+    for path in sorted(steps, key=lambda p: steps[p], reverse=True):  # newest step first
         if (found := Path(path)).is_file() and is_intact(found):
             return found.resolve()
     return None
