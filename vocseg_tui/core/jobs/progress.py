@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vocseg_tui.core.jobs.failure import read_tail
+from vocseg_tui.core.jobs.lineage import SAVED_LINE
 from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
 
@@ -25,7 +26,7 @@ _ITER_TRAIN = re.compile(r"Iter\(train\)\s*\[\s*(\d+)/(\d+)\]")
 _ETA = re.compile(r"eta: (\S+)")
 _LOSS = re.compile(r"\sloss: ([0-9.eE+-]+|nan)")
 _MIOU = re.compile(r"(?:Epoch|Iter)\(val\).*?mIoU: ([0-9.]+)")
-_SAVED = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
+_SAVED = SAVED_LINE
 _EPOCH_VAL = re.compile(r"Epoch\(val\)\s*\[(\d+)\]")
 _MAX_EPOCHS = re.compile(r"train_cfg\s*=\s*dict\([^)]*max_epochs=(\d+)", re.S)
 
