@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vocseg_tui.core.logs import LogFeed, LogNotFound, ScalarsReader, discover, resolve
+from vocseg_tui.core.jobs.log_targets import resolve
+from vocseg_tui.core.logs import LogFeed, LogNotFound, ScalarsReader, discover
 from vocseg_tui.core.logs import feed as feed_module
 
 
