@@ -25,11 +25,6 @@ class JobState(str, enum.Enum):
         return self in (JobState.QUEUED, JobState.RUNNING)
 
     @property
-    def ended(self) -> bool:
-        """The job is over: its supervisor wrote an end, or vanished (`lost`)."""
-        return not self.is_active
-
-    @property
     def is_failure(self) -> bool:
         """The job ended without finishing its training or being asked to stop."""
         return self in (JobState.FAILED, JobState.LOST)
