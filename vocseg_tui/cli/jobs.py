@@ -182,10 +182,11 @@ def _print_plan(plan: Any, as_json: bool) -> None:
 
 def _print_started(job: Any, registry: Any) -> None:
     from vocseg_tui.core.jobs.backend import backend_for
+    from vocseg_tui.core.jobs.states import JobState
 
     backend = backend_for(job, registry)
     where = backend.device_label(job)
-    if job.state.value == "queued" and job.waiting_for:
+    if job.state is JobState.QUEUED and job.waiting_for:
         print(f"job {job.id} queued: waiting for {job.waiting_for} "
               f"({job.name} on {where}, work dir {job.work_dir})")
     else:
@@ -201,6 +202,7 @@ def _print_started(job: Any, registry: Any) -> None:
 
 def run_jobs(args: argparse.Namespace) -> int:
     from vocseg_tui.core.jobs.overview import Overview
+    from vocseg_tui.core.jobs.states import JobState
 
     rows = Overview().rows()
     if args.json:
@@ -214,7 +216,7 @@ def run_jobs(args: argparse.Namespace) -> int:
     for row in rows:
         job, p = row.job, row.progress
         detail = job.waiting_for or job.failure or (row.attach if job.state.is_active and row.attach else "")
-        if job.state.value == "failed" and job.exit_code is not None:
+        if job.state is JobState.FAILED and job.exit_code is not None:
             detail = f"exit {job.exit_code}" + (f": {detail}" if detail else "")
         loss = f"{p.loss:.3f}" if p.loss is not None else "-"
         miou = f"{p.miou:.1f}" if p.miou is not None else "-"

@@ -17,17 +17,13 @@ counts too.
 from __future__ import annotations
 
 import contextlib
-import re
 from pathlib import Path
 
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.resume_point import is_intact
-
-SAVED_LINE = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
-"""mmengine's CheckpointHook, once per file it writes (epoch_N.pth / iter_N.pth in the work dir)."""
-_STOP_SAVED = re.compile(r"stop requested: saved ((?:epoch|iter)_(\d+)\.pth)")
+from vocseg_tui.core.logs.parser import saved_checkpoint
 
 
 def saved_in_log(job: Job) -> list[tuple[str, int]]:
@@ -37,11 +33,9 @@ def saved_in_log(job: Job) -> list[tuple[str, int]]:
     try:
         with open(job.log_path, encoding="utf-8", errors="replace") as log:
             for line in log:
-                if match := SAVED_LINE.search(line):
-                    prefix = "epoch" if match.group(2) == "epochs" else "iter"
-                    found.append((str(work_dir / f"{prefix}_{match.group(1)}.pth"), int(match.group(1))))
-                elif match := _STOP_SAVED.search(line):
-                    found.append((str(work_dir / match.group(1)), int(match.group(2))))
+                if (saved := saved_checkpoint(line)) is not None:
+                    prefix = "epoch" if saved.by_epoch else "iter"
+                    found.append((str(work_dir / f"{prefix}_{saved.step}.pth"), saved.step))
     except OSError:
         return []
     return found

@@ -22,6 +22,7 @@ from textual.widgets import Static
 from vocseg_tui.core.data.progress import CancelToken, Event, Progress, StepState
 from vocseg_tui.core.data.status import DataStatus, read_status
 from vocseg_tui.core.shown import shown
+from vocseg_tui.core.voc import TRAINAUG_SIZE
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.data_progress import ProgressRow
 from vocseg_tui.tui.widgets.data_steps import StepChecklist
@@ -102,7 +103,7 @@ class DataScreen(AreaScreen):
         parts = [f"{name} {c[name]:,}" for name in ("train", "val", "aug", "trainaug")
                  if c[name] is not None]
         parts.append(f"labels {c['converted']:,}/{c['mats']:,}")
-        official = "  (official release)" if c["trainaug"] == 10582 else ""
+        official = "  (official release)" if c["trainaug"] == TRAINAUG_SIZE else ""
         self.query_one("#counts", Static).update("[b]Counts[/b] " + " · ".join(parts) + official)
 
     def _show_rows(self) -> None:
