@@ -29,6 +29,11 @@ class JobState(str, enum.Enum):
         return self in (JobState.QUEUED, JobState.RUNNING)
 
     @property
+    def is_failure(self) -> bool:
+        """The job ended without finishing its training or being asked to stop."""
+        return self in (JobState.FAILED, JobState.LOST)
+
+    @property
     def can_resume(self) -> bool:
         """A new attempt may continue it. An orphaned job is one once its training is stopped:
         the resume's work-dir check (checks.refuse_if_busy) names the training still writing."""

@@ -26,7 +26,7 @@ from vocseg_tui.core.checkpoints import (
 )
 from vocseg_tui.core.checkpoints.evaluate import (
     EvalStatus,
-    evaluation_status,
+    evaluation_statuses,
     project_root_of,
     start_evaluation,
 )
@@ -85,8 +85,7 @@ class CheckpointsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="ckpt-scan", exit_on_error=False)
     def _scan(self) -> None:
         runs = discover_runs(self.app.project)  # type: ignore[attr-defined]
-        statuses = {str(c.path): evaluation_status(c) for r in runs for c in r.checkpoints
-                    if (c.path.parent / "eval" / c.path.stem).is_dir()}
+        statuses = evaluation_statuses(runs)
         self.app.call_from_thread(self._apply, runs, statuses)
 
     def _apply(self, runs: list[Run], statuses: dict[str, EvalStatus]) -> None:

@@ -8,12 +8,14 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from vocseg_tui.core.jobs.overview import JobRow
+from vocseg_tui.core.jobs.states import JobState
 
 COLUMNS = (("id", "ID"), ("state", "state"), ("name", "config"), ("device", "device"),
            ("progress", "progress"), ("eta", "ETA"), ("loss", "loss"), ("miou", "mIoU"),
            ("age", "started"), ("detail", "detail"))
-STATE_STYLE = {"queued": "yellow", "running": "bold green", "succeeded": "green", "failed": "bold red",
-               "stopped": "magenta", "lost": "red", "orphaned": "bold yellow"}
+STATE_STYLE = {JobState.QUEUED: "yellow", JobState.RUNNING: "bold green", JobState.SUCCEEDED: "green",
+               JobState.FAILED: "bold red", JobState.STOPPED: "magenta", JobState.LOST: "red",
+               JobState.ORPHANED: "bold yellow"}
 
 
 def _age(seconds: float) -> str:
@@ -32,11 +34,11 @@ def cells(row: JobRow, now: float) -> list[Text]:
     detail = job.waiting_for or job.failure or (row.attach or "")
     if job.parent_id and not detail:
         detail = f"resumes #{job.parent_id}"
-    if job.state.value == "failed" and job.exit_code is not None:
+    if job.state is JobState.FAILED and job.exit_code is not None:
         detail = f"exit {job.exit_code}: {detail}"
     return [
         Text(str(job.id), justify="right"),
-        Text(job.state.value, style=STATE_STYLE.get(job.state.value, "")),
+        Text(job.state.value, style=STATE_STYLE.get(job.state, "")),
         Text(job.name),
         Text(device),
         Text(p.label() or "-"),
