@@ -1,4 +1,5 @@
-"""Child process of bench/startup.py: start an app headless, say READY at its first frame.
+"""Child process of bench/startup.py: start an app headless, say READY (and the CPU seconds
+used so far) at its first frame.
 
 `vocseg` starts exactly as the `vocseg-tui --project DIR` command does (`cli.main`, the same
 argument parsing and imports); only `App.run` is wrapped, for both apps alike, to run headless
@@ -8,6 +9,7 @@ at 80x24 and report the first frame.
 from __future__ import annotations
 
 import sys
+import time
 from typing import Any
 
 from textual.app import App
@@ -15,7 +17,7 @@ from textual.app import App
 
 async def _ready(pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
-    print("READY", flush=True)
+    print("READY", time.process_time(), flush=True)  # CPU seconds so far, for cpu_ratio
     pilot.app.exit()
 
 

@@ -7,9 +7,10 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from vocseg_tui.tui.screens import AREAS_BY_MODE
+from vocseg_tui.tui.widgets.footer import KeysFooter
 from vocseg_tui.tui.widgets.navbar import NavBar
 
 
@@ -23,7 +24,7 @@ class AreaScreen(Screen[None]):
         yield NavBar(self.MODE)
         with Vertical(id="body"):
             yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield Static("")
