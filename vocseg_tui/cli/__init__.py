@@ -14,8 +14,6 @@ which also words every error.
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
@@ -31,6 +29,9 @@ def command_modules() -> list[ModuleType]:
 
     Discovery (rather than a hand-kept list) lets each area add its command in its own file.
     """
+    import importlib
+    import pkgutil
+
     modules = []
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
