@@ -5,7 +5,10 @@ screen sends several (mount, the first focus, resume) and every focus move sends
 though the keys shown rarely change. Each rebuild mounts and styles every key again; on the
 Data screen that was over half of the style work before the first frame (bench/startup.py).
 This footer queues at most one rebuild at a time and skips a signal whose keys are the ones
-already shown. The keys, their look and their clicks are Textual's own.
+already shown. Its keys are also born with the footer's `compact` value: Textual's start
+compact and are switched back once mounted, two restyles of each key for nothing (the
+palette's key is left as Textual makes it). The keys,
+their look and their clicks are Textual's own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 if TYPE_CHECKING:
     from textual.app import ComposeResult
@@ -41,7 +45,12 @@ class KeysFooter(Footer):
 
     def compose(self) -> ComposeResult:
         self._shown = keys_shown(self.screen) if self._bindings_ready else None
-        yield from super().compose()
+        for widget in super().compose():
+            if isinstance(widget, FooterKey) and not widget.has_class("-command-palette"):
+                # Textual binds these to our `compact` after mounting (not the palette's key)
+                widget.set_reactive(FooterKey.compact, self.compact)
+                widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     def bindings_changed(self, screen: Screen[object]) -> None:
         if self._rebuild_queued:
