@@ -4,19 +4,20 @@ With no command it opens the TUI. Each command lives in its own module beside th
 registers a sub-parser; every command is thin over `vocseg_tui.core`. Output formats and exit
 codes are an API (see `ExitCode` and README.md): scripts may rely on them.
 
-Command modules import the core inside their handlers, not at module level: building the
-parser then costs nothing, and opening the app (no command) stays as fast as a bare Textual
-app (bench/startup.py).
+Opening the app (no command) is the common case and must start as fast as a bare Textual app
+(bench/startup.py): `opens_app` recognises it with a parser of the global options only, so the
+command modules (some of which import half the core to list their choices) are not even
+imported then. Anything else (a command, --help, --version, a bad option) gets the full parser,
+which also words every error.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import pkgutil
 import sys
 from collections.abc import Sequence
 from types import ModuleType
+from typing import NoReturn
 
 from vocseg_tui import __version__
 from vocseg_tui.cli.output import ExitCode, print_error, reader_left
@@ -28,12 +29,53 @@ def command_modules() -> list[ModuleType]:
 
     Discovery (rather than a hand-kept list) lets each area add its command in its own file.
     """
+    import importlib
+    import pkgutil
+
     modules = []
     for info in pkgutil.iter_modules(__path__):
         module = importlib.import_module(f"{__name__}.{info.name}")
         if hasattr(module, "register"):
             modules.append(module)
     return sorted(modules, key=lambda m: (getattr(m, "ORDER", 100), m.__name__))
+
+
+class _NotTheApp(Exception):
+    """The global-options parser met something only the full parser understands."""
+
+
+class _GlobalOptionsParser(argparse.ArgumentParser):
+    """Parses the global options alone; raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _NotTheApp(message)
+
+
+def add_global_options(parser: argparse.ArgumentParser) -> None:
+    """The options before any command (one home for the full parser and `opens_app`)."""
+    parser.add_argument(
+        "--project", metavar="DIR", default=None,
+        help="project folder (default: the current directory)",
+    )
+    parser.add_argument(
+        "--theme", choices=["dark", "light"], default=None,
+        help="colour theme of the app (default: dark)",
+    )
+
+
+def opens_app(argv: Sequence[str] | None = None) -> argparse.Namespace | None:
+    """The parsed global options when `argv` opens the app (no command, no --help/--version),
+    else None. Builds no sub-parser, so no command module is imported."""
+    probe = _GlobalOptionsParser(prog="vocseg-tui", add_help=False)
+    add_global_options(probe)
+    try:
+        args, rest = probe.parse_known_args(argv)
+    except _NotTheApp:
+        return None
+    if rest:
+        return None
+    args.command = None
+    return args
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,14 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"vocseg-tui {__version__}")
-    parser.add_argument(
-        "--project", metavar="DIR", default=None,
-        help="project folder (default: the current directory)",
-    )
-    parser.add_argument(
-        "--theme", choices=["dark", "light"], default=None,
-        help="colour theme of the app (default: dark)",
-    )
+    add_global_options(parser)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in command_modules():
         module.register(commands)
@@ -65,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = opens_app(argv)
+    if args is None:
+        args = build_parser().parse_args(argv)
     try:
         if args.command is None:
             from vocseg_tui.cli.tui import open_app

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar, cast
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.tui.periodic import Periodic, PeriodicRead
 from vocseg_tui.tui.screens import AREAS_BY_MODE
+from vocseg_tui.tui.widgets.footer import KeysFooter
 from vocseg_tui.tui.widgets.navbar import NavBar
 
 if TYPE_CHECKING:
@@ -63,7 +64,7 @@ class AreaScreen(Screen[None]):
         yield NavBar(self.MODE)
         with Vertical(id="body"):
             yield from self.compose_body()
-        yield Footer()
+        yield KeysFooter()
 
     def compose_body(self) -> ComposeResult:
         yield Static("")
