@@ -6,9 +6,11 @@ checkpoint that fails the integrity check).
 
 from vocseg_tui.core.checkpoints.delete import confirmation_prompts, confirmations_needed, delete_checkpoint
 from vocseg_tui.core.checkpoints.discovery import (
+    RunListing,
     discover_runs,
     find_checkpoint,
     find_config_dump,
+    list_runs,
     pick_default,
     scan_run,
 )
@@ -18,7 +20,8 @@ from vocseg_tui.core.checkpoints.metrics import validation_miou
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "check_integrity",
+    "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "RunListing",
+    "check_integrity",
     "confirmation_prompts", "confirmations_needed", "delete_checkpoint", "discover_runs",
-    "find_checkpoint", "find_config_dump", "pick_default", "scan_run", "validation_miou",
+    "find_checkpoint", "find_config_dump", "list_runs", "pick_default", "scan_run", "validation_miou",
 ]
