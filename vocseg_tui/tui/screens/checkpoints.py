@@ -49,10 +49,10 @@ class CheckpointsScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "demo", "Demo"),
         Binding("e", "evaluate", "Evaluate"),
-        Binding("r", "resume", "Resume from"),
+        Binding("r", "resume", "Resume"),
         Binding("x,delete", "delete", "Delete"),
         Binding("c", "copy_path", "Copy path"),
-        Binding("f5", "refresh", "Refresh"),
+        Binding("f5", "refresh", "Refresh", show=False),  # it refreshes itself; help lists it
         Binding("a", "toggle_projects", "All projects"),
     ]
 

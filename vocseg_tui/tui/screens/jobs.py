@@ -58,7 +58,7 @@ class JobsScreen(AreaScreen):
         Binding("s", "stop", "Stop"),
         Binding("e", "stop_after_epoch", "Stop after epoch"),
         Binding("r", "resume", "Resume"),
-        Binding("l", "follow_log", "Follow log"),
+        Binding("l", "follow_log", "Log"),
         Binding("t", "attach_hint", "Console"),
         Binding("a", "toggle_projects", "All projects"),
     ]
