@@ -145,3 +145,16 @@ def test_train_refuses_what_would_fail_in_the_first_minute(sample_project: Proje
     err = refused(root, "configs/sample_tiny.py", "--cfg-options", f"model.pretrained={url}")
     assert "need a download this machine cannot make" in err
     assert f"download {url} where there is internet" in err
+
+
+def test_every_json_output_is_an_object_with_a_schema(sample_project: Project, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """So that a field can be added around the data later (jobs, ckpts and doctor were lists)."""
+    from vocseg_tui.cli import main
+
+    root = str(sample_project.root)
+    for args in (["jobs"], ["jobs", "--all-projects"], ["ckpts"], ["ckpts", "--all-projects"], ["gpus"],
+                 ["recipe"], ["sample", str(tmp_path / "another")]):
+        assert main(["--project", root, *args, "--json"]) == 0, args
+        document = json.loads(capsys.readouterr().out)
+        assert isinstance(document, dict) and document["schema"] == 1, args
