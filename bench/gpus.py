@@ -95,6 +95,11 @@ def child(mode: str, seconds: float, project: str) -> None:
     """Run the app headless on one screen; print CPU seconds, wall seconds and refreshes."""
     from vocseg_tui.core.project import Project
     from vocseg_tui.tui.app import make_app
+    from vocseg_tui.tui.screens.base import AreaScreen
+
+    def reads(screen: object) -> int:
+        """Periodic reads the screen has delivered so far (0 for a screen without any)."""
+        return sum(p.reads for p in screen.periodics) if isinstance(screen, AreaScreen) else 0
 
     async def measure(pilot) -> None:  # type: ignore[no-untyped-def]
         app = pilot.app
@@ -102,10 +107,10 @@ def child(mode: str, seconds: float, project: str) -> None:
             await pilot.pause(0.05)
         await pilot.pause(1.0)  # past start-up and the first refresh
         cpu, wall = time.process_time(), time.perf_counter()
-        before = getattr(app.screen, "refreshes", 0)
+        before = reads(app.screen)
         await pilot.pause(seconds)
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-        refreshes = getattr(app.screen, "refreshes", 0) - before
+        refreshes = reads(app.screen) - before
         print(json.dumps({"cpu_s": cpu, "wall_s": wall, "refreshes": refreshes}), flush=True)
         app.exit()
 

@@ -82,9 +82,12 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
 
 
 def build_archives(out: Path) -> tuple[Path, Path, dict[str, int]]:
+    from vocseg_tui.core.voc import SPLIT_SIZES
+
     n_images, n_seg = int(17125 * SCALE), int(2913 * SCALE)
-    n_train = int(1464 * SCALE)
-    n_sbd, n_sbd_train = int(11355 * SCALE), int(8498 * SCALE)
+    n_train = int(SPLIT_SIZES["train"] * SCALE)
+    n_sbd = int((SPLIT_SIZES["sbd_train"] + SPLIT_SIZES["sbd_val"]) * SCALE)
+    n_sbd_train = int(SPLIT_SIZES["sbd_train"] * SCALE)
     names = [f"{2007 + i % 6}_{i:06d}" for i in range(n_images)]
     jpegs, (pngs, mats) = _jpegs(24), _labels(40)
     lists = "VOCdevkit/VOC2012/ImageSets/Segmentation"

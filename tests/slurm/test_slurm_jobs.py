@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,20 @@ def follow(job_id: int, until: set[str], timeout: float = 90.0) -> tuple[Job, li
     """Read the job the way the Jobs screen does (asking Slurm) until it reaches `until`."""
     registry = Registry()
     seen: list[str] = []
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+
+    def reached() -> Job | None:
         job = get_job(registry, job_id)
         if not seen or seen[-1] != job.state.value:
             seen.append(job.state.value)
-        if job.state.value in until:
-            return job, seen
-        time.sleep(0.2)
-    log = job.log_path.read_text(errors="replace")[-3000:] if job.log_path.exists() else "(no output)"
-    raise AssertionError(f"job {job_id} went {seen}, never {until} in {timeout:.0f}s:\n{log}")
+        return job if job.state.value in until else None
+
+    def describe() -> str:
+        log = registry.get(job_id).log_path
+        tail = log.read_text(errors="replace")[-3000:] if log.exists() else "(no output)"
+        return f"it went {seen}\n{tail}"
+
+    return wait_until(reached, timeout, f"job {job_id} reaching {sorted(until)}", interval=0.2,
+                      describe=describe), seen
 
 
 def gone_from_queue(slurm_id: str, timeout: float = 30.0) -> None:

@@ -143,8 +143,8 @@ async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str]
         assert "1 of 2 GPUs free" in summary
         assert screen.slurm.region.height >= 10  # the CPU-only notice left it most of the screen
         # r reads the cluster again at once (not only every 5 s): a cancelled job leaves the list
-        assert screen._slurm_timer is not None
-        screen._slurm_timer.pause()
+        assert screen.slurm_reads is not None
+        screen.slurm_reads.pause()
         subprocess.run(["scancel", waiting], check=True)
         reads = screen.slurm.reads
         await pilot.press("r")
@@ -154,11 +154,11 @@ async def test_gpus_screen_on_a_login_node_shows_the_panel(busy: tuple[str, str]
                     5, "the cancelled job leaving the panel")
         assert not any(row.startswith(f"{waiting} ") for row in cells(screen, "#slurm-jobs"))
         # hidden screen: the panel's timer stays stopped; shown again, it runs
-        screen._slurm_timer.resume()
+        screen.slurm_reads.resume()
         await pilot.press("1")
-        assert not screen.polling and not screen._slurm_timer._active.is_set()
+        assert not screen.gpu_reads.ticking and not screen.slurm_reads.ticking
         await pilot.press("2")
-        assert screen.polling and screen._slurm_timer._active.is_set()
+        assert screen.gpu_reads.ticking and screen.slurm_reads.ticking
 
 
 async def test_on_a_gpu_machine_with_slurm_the_panel_takes_the_details_place(

@@ -140,11 +140,11 @@ async def test_refreshes_run_off_the_ui_thread_and_stop_while_hidden(
         screen = await opened(pilot)
         assert threads and threading.main_thread() not in threads
         await pilot.press("1")
-        await until(pilot, lambda: not screen.polling, what="the hidden screen stopping its timer")
+        await until(pilot, lambda: not screen.gpu_reads.ticking, what="the hidden screen stopping its timer")
         hidden_at = len(threads)
-        assert screen._timer is not None and not screen._timer._active.is_set()  # no refresh can fire
+        assert not screen.gpu_reads.ticking  # no refresh can fire
         await pilot.press("2")
-        assert screen.polling
+        assert screen.gpu_reads.ticking
         await until(pilot, lambda: len(threads) > hidden_at)
 
 
@@ -173,11 +173,11 @@ async def test_a_broken_fake_description_is_reported_once_not_every_second(
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await opened(pilot)
         fake_server.write_text("{broken")
-        write_count = screen.refreshes
+        write_count = screen.gpu_reads.reads
         await pilot.press("r")
-        await until(pilot, lambda: screen.refreshes > write_count)
+        await until(pilot, lambda: screen.gpu_reads.reads > write_count)
         await pilot.press("r")
-        await until(pilot, lambda: screen.refreshes > write_count + 1)
+        await until(pilot, lambda: screen.gpu_reads.reads > write_count + 1)
         assert notes(app).count("cannot read fake GPU description") == 1
         assert "cannot read fake GPU description" in str(screen.query_one("#gpu-status", Static).render())
 

@@ -36,14 +36,13 @@ def test_gpus_8_busy_100x30(snap_compare, snapshot_project: Project, fake_server
         await until(pilot, lambda: screen.inventory is not None, 60, "the first inventory")
         # Stop the clock so the picture does not depend on how fast this machine is, then
         # take the history one refresh at a time with the refresh key.
-        assert screen._timer is not None
-        screen._timer.pause()
+        screen.gpu_reads.pause()
         write(fake_server, eight_gpus_moving())
         screen.history = GpuHistory()
         for _ in range(HISTORY):
-            done = screen.refreshes
+            done = screen.gpu_reads.reads
             await pilot.press("r")
-            await until(pilot, lambda: screen.refreshes != done, 60, "a refresh")  # noqa: B023
+            await until(pilot, lambda: screen.gpu_reads.reads != done, 60, "a refresh")  # noqa: B023
         await pilot.press("plus", "a")
         await pilot.pause()
 
@@ -56,13 +55,12 @@ def test_gpus_mig_unknown_display_80x24(snap_compare, snapshot_project: Project,
         screen = pilot.app.screen
         assert isinstance(screen, GPUsScreen)
         await until(pilot, lambda: screen.inventory is not None, 60, "the first inventory")
-        assert screen._timer is not None
-        screen._timer.pause()
-        await until(pilot, lambda: not screen._in_flight, 60, "the refresh in flight")
+        screen.gpu_reads.pause()
+        await until(pilot, lambda: not screen.gpu_reads.in_flight, 60, "the refresh in flight")
         screen.history = GpuHistory()
-        done = screen.refreshes
+        done = screen.gpu_reads.reads
         await pilot.press("r")
-        await until(pilot, lambda: screen.refreshes != done, 60, "a refresh")
+        await until(pilot, lambda: screen.gpu_reads.reads != done, 60, "a refresh")
         await pilot.press("down", "down", "down")
         await pilot.pause()
 

@@ -40,7 +40,10 @@ def register(commands: Any) -> None:
                        help="training processes (default and on GPUs: one per GPU; >1 on CPU uses gloo)")
     train.add_argument("--work-dir", default=None, help="default: work_dirs/<config name>")
     train.add_argument("--resume", action="store_true",
-                       help="continue the run in the work dir from its last intact checkpoint")
+                       help="continue the run in the work dir from its newest intact checkpoint")
+    train.add_argument("--new-run", action="store_true",
+                       help="the work dir holds another run: train a new one beside it, in <work dir>-2 "
+                            "(-3, ...), leaving the old run's files as they are")
     train.add_argument("--queue", action="store_true", help="wait until the devices are free")
     train.add_argument("--any", type=int, default=0, metavar="N",
                        help="with --queue: any N GPUs with --min-free-gib free (instead of --gpus)")
@@ -140,7 +143,8 @@ def _request(args: argparse.Namespace) -> Any:
     backend, options = _backend(args)
     return LaunchRequest(
         config=Path(args.config), cwd=cwd, devices=devices,
-        work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume, queue=queue,
+        work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume,
+        new_run=args.new_run, queue=queue,
         backend=backend, max_retries=args.retries, nproc=args.nproc, amp=args.amp,
         cfg_options=list(args.cfg_options), backend_options=options, force=args.force)
 
@@ -155,6 +159,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     if args.dry_run:
         _print_plan(prepared.plan, args.json)
+        if prepared.spec.resume_from and not args.json:
+            print(f"would resume from {prepared.spec.resume_from}")
         return ExitCode.OK
     job = start(prepared, registry)
     if args.json:
@@ -186,16 +192,18 @@ def _print_plan(plan: Any, as_json: bool) -> None:
 
 def _print_started(job: Any, registry: Any) -> None:
     from vocseg_tui.core.jobs.backend import backend_for
+    from vocseg_tui.core.jobs.states import JobState
 
     backend = backend_for(job, registry)
     where = backend.device_label(job)
-    if job.state.value == "queued" and job.waiting_for:
+    if job.state is JobState.QUEUED and job.waiting_for:
         print(f"job {job.id} queued: waiting for {job.waiting_for} "
               f"({job.name} on {where}, work dir {job.work_dir})")
     else:
         print(f"job {job.id} launched: {job.name} on {where}, work dir {job.work_dir}")
     if job.resume_from:
-        print(f"  resumes from {job.resume_from}")
+        run = f" (continuing job {job.parent_id}'s run)" if job.parent_id else ""
+        print(f"  resumes from {job.resume_from}{run}")
     print(f"  log: {job.log_path}")
     for line in backend.details(job):
         print(f"  {line}")
@@ -226,13 +234,15 @@ def run_jobs(args: argparse.Namespace) -> int:
 
 
 def _print_jobs(rows: list[Any], *, with_project: bool) -> None:
+    from vocseg_tui.core.jobs.states import JobState
+
     project = f"{'PROJECT':<16} " if with_project else ""
     print(f"{'ID':>4}  {'STATE':<9}  {project}{'NAME':<18} {'PROGRESS':<18} {'ETA':>8} {'LOSS':>7} "
           f"{'mIoU':>6}  DETAIL")
     for row in rows:
         job, p = row.job, row.progress
         detail = job.waiting_for or job.failure or (row.attach if job.state.is_active and row.attach else "")
-        if job.state.value == "failed" and job.exit_code is not None:
+        if job.state is JobState.FAILED and job.exit_code is not None:
             detail = f"exit {job.exit_code}" + (f": {detail}" if detail else "")
         loss = f"{p.loss:.3f}" if p.loss is not None else "-"
         miou = f"{p.miou:.1f}" if p.miou is not None else "-"

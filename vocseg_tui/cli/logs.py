@@ -54,7 +54,8 @@ def _write(text: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from vocseg_tui.core.errors import VocsegError
-    from vocseg_tui.core.logs import LogFeed, resolve
+    from vocseg_tui.core.jobs.log_targets import resolve
+    from vocseg_tui.core.logs import LogFeed
 
     if args.lines is not None and args.lines < 0:
         raise VocsegError("--lines must be 0 or more", "for example: -n 100")
@@ -131,9 +132,8 @@ class JobEnd:
 
     def check(self) -> bool:
         """True once the job is over; then `done` is set (read once more, then stop)."""
-        from dataclasses import replace
-
         from vocseg_tui.core.jobs import Registry
+        from vocseg_tui.core.jobs.log_targets import with_record
         from vocseg_tui.core.jobs.procs import is_alive
         from vocseg_tui.core.jobs.status import get_job
 
@@ -149,7 +149,6 @@ class JobEnd:
         self._seen_end = self._seen_end or now
         if is_alive(job.supervisor_pid, job.supervisor_started) and now - self._seen_end < SUPERVISOR_GRACE_S:
             return False
-        self.feed.target = replace(self.feed.target, state=job.state.value, exit_code=job.exit_code,
-                                   failure=job.failure)
+        self.feed.target = with_record(self.feed.target, job)
         self.done = True
         return True

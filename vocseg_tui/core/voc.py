@@ -1,4 +1,4 @@
-"""PASCAL VOC 2012 facts shared by data preparation, the demo and the sample project."""
+"""PASCAL VOC 2012 facts shared by data preparation, recipes, the demo and the sample project."""
 
 from __future__ import annotations
 
@@ -9,6 +9,14 @@ CLASSES: tuple[str, ...] = (
 )
 NUM_CLASSES = len(CLASSES)
 IGNORE_INDEX = 255
+
+SPLIT_SIZES: dict[str, int] = {
+    "train": 1464, "val": 1449, "sbd_train": 8498, "sbd_val": 2857, "aug": 9118, "trainaug": 10582,
+}
+"""Image counts of each split list in the official release (VOC 2012 train/val, SBD train/val,
+and the `aug`/`trainaug` lists built from them): what a prepared data root is checked against."""
+TRAINAUG_SIZE = SPLIT_SIZES["trainaug"]
+"""VOC-aug's training set (10,582 images): what a recipe's epochs are counted over by default."""
 
 
 def _voc_palette() -> list[tuple[int, int, int]]:

@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from vocseg_tui.core.devices import DeviceChoice
+from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
 from vocseg_tui.core.jobs.launch import environment_for, plan_for, resume, retries_left
+from vocseg_tui.core.jobs.lineage import record_saved
 from vocseg_tui.core.jobs.procs import start_time
 from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
 from vocseg_tui.core.jobs.registry import Job, Registry
@@ -201,6 +203,8 @@ class Supervisor:
         # and a full disk (ENOSPC) there loses nothing.
         self.registry.update(self.job.id, state=state, exit_code=exit_code, signal=signal_number,
                              ended_at=time.time(), failure=failure, waiting_for="")
+        with contextlib.suppress(VocsegError):  # which checkpoints this attempt wrote: its run's
+            record_saved(self.registry, self.job)  # resume never picks another run's (lineage.py)
         with contextlib.suppress(OSError):
             if exit_code is not None:
                 try:

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import time
 from pathlib import Path
 
 import pytest
 
 from tests.training import TrainedRun
+from tests.waiting import wait_until
 from vocseg_tui.core.checkpoints import Checkpoint, CheckpointError, Run, scan_run
 from vocseg_tui.core.checkpoints.evaluate import EvalStatus, evaluation_status, start_evaluation
 from vocseg_tui.core.devices import DeviceChoice
@@ -20,12 +20,10 @@ pytestmark = pytest.mark.slow
 
 
 def _settled(ckpt: Checkpoint, timeout: float = 180.0) -> EvalStatus:
-    """Poll the evaluation's files until it is no longer running."""
-    deadline = time.monotonic() + timeout
-    while (status := evaluation_status(ckpt)).state == "running":
-        assert time.monotonic() < deadline, "the evaluation did not end"
-        time.sleep(0.2)
-    return status
+    """The evaluation's status once its files say it is no longer running."""
+    wait_until(lambda: evaluation_status(ckpt).state != "running", timeout, "the evaluation ending",
+               interval=0.2)
+    return evaluation_status(ckpt)  # an ended evaluation does not change any more
 
 
 @pytest.fixture

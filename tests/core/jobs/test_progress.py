@@ -52,3 +52,18 @@ def test_an_iteration_based_run_counts_its_saved_iterations(tmp_path: Path) -> N
         job.log_path.parent.mkdir(parents=True, exist_ok=True)
         job.log_path.write_text(log if state is JobState.STOPPED else log.splitlines()[0] + "\n")
         assert read_progress(job).label() == label
+
+
+def test_an_eta_past_a_day_reads_in_days_and_hours(tmp_path: Path) -> None:
+    """mmengine writes Python's timedelta (`1 day, 3:04:05`); the jobs table's 8-character
+    column shows `1d 3h`, and an ETA under a day as mmengine wrote it."""
+    job = Registry().add(name="r", config="c.py", work_dir=str(tmp_path), cwd=str(tmp_path),
+                         state=JobState.RUNNING)
+    job.log_path.parent.mkdir(parents=True)
+    line = ("11/24 15:35:04 - mmengine - INFO - Iter(train) [ 100/80000]  lr: 1e-2  "
+            "eta: {eta}  time: 1.6  loss: 2.5\n")
+    for eta, shown in (("1 day, 3:04:05", "1d 3h"), ("12 days, 0:59:59", "12d 0h"),
+                       ("3:04:05", "3:04:05")):
+        job.log_path.write_text(line.format(eta=eta))
+        progress = read_progress(job)
+        assert (progress.eta, progress.label(), progress.loss) == (shown, "it 100/80000", 2.5)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from vocseg_tui.core.jobs import JobError, JobNotFound, JobState, Registry
+from vocseg_tui.core.jobs.registry import SCHEMA_VERSION
 from vocseg_tui.core.jobs.registry_errors import RegistryError
 
 HAMMER = textwrap.dedent("""
@@ -240,5 +241,5 @@ def test_a_version_1_registry_is_migrated_in_place_keeping_every_job(tmp_path: P
     assert slurm_job.options == {"nproc": 2, "backend_options": {"nodes": 2}}
     assert TmuxBackend.session(tmux_job) == "vocseg-job-2" and tmux_job.state is JobState.SUCCEEDED
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert Registry(path).get(1) == slurm_job  # opening it again changes nothing

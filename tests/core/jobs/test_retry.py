@@ -16,8 +16,11 @@ def _failed_job(registry: Registry, work_dir: Path, **values: object) -> int:
     work_dir.mkdir(parents=True)
     with zipfile.ZipFile(work_dir / "epoch_2.pth", "w") as archive:
         archive.writestr("archive/data.pkl", b"x")
-    return registry.add(name="j", config=str(work_dir / "missing_config.py"), work_dir=str(work_dir),
-                        cwd=str(work_dir), backend="local", state=JobState.FAILED, **values).id
+    job = registry.add(name="j", config=str(work_dir / "missing_config.py"), work_dir=str(work_dir),
+                       cwd=str(work_dir), backend="local", state=JobState.FAILED, **values)
+    job.paths.create()  # its log says it wrote the file: a retry continues this job's own run
+    job.log_path.write_text("Epoch(train) [2][13/13] loss: 1.0\nSaving checkpoint at 2 epochs\n")
+    return job.id
 
 
 @pytest.mark.slow

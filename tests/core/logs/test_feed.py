@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from vocseg_tui.core.logs import LogFeed, LogNotFound, ScalarsReader, discover, resolve
+from vocseg_tui.core.jobs.log_targets import resolve
+from vocseg_tui.core.logs import LogFeed, LogNotFound, ScalarsReader, discover
 from vocseg_tui.core.logs import feed as feed_module
 
 
@@ -103,3 +104,25 @@ def test_a_resumed_job_reads_its_earlier_attempts_first(tmp_path: Path, fixtures
     assert steps == [5, 10, 18, 23, 31] and feed.history.train[-1].loss == 1.25
     assert [v.epoch for v in feed.history.validations] == [1, 2]  # epoch 3 came after the checkpoint
     assert feed.diagnosis() is None  # running: the parent's SIGKILL is not this job's failure
+
+
+@pytest.mark.parametrize(("state", "diagnosed"), [
+    ("stopped", False),  # a stop sends signals: the traceback they print is no failure
+    ("succeeded", False),
+    ("running", False),  # a handled traceback in a running job
+    ("lost", True),  # the supervisor vanished: the traceback is why
+    ("failed", True),
+])
+def test_the_jobs_record_decides_whether_a_traceback_is_its_failure(tmp_path: Path, state: str,
+                                                                    diagnosed: bool) -> None:
+    from vocseg_tui.core.jobs import JobState, Registry
+
+    job = Registry().add(name="run", config="c.py", work_dir=str(tmp_path / "wd"), cwd=str(tmp_path),
+                         state=JobState(state))
+    job.log_path.parent.mkdir(parents=True)
+    job.log_path.write_text("11/24 16:00:01 - mmengine - INFO - Epoch(train) [1][ 5/13]  loss: 1.2\n"
+                            "Traceback (most recent call last):\n  File \"train.py\", line 3, in <module>\n"
+                            "KeyboardInterrupt\n")
+    feed = LogFeed(resolve(str(job.id)))
+    feed.poll(budget_s=5)
+    assert (feed.diagnosis() is not None) is diagnosed

@@ -9,7 +9,8 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vocseg_tui.core.logs import History, LineParser, TailReader, TrainEvent, ValEvent, level_of
+from vocseg_tui.core.logs import History, LineParser, PlanEvent, TailReader, TrainEvent, ValEvent, level_of
+from vocseg_tui.core.logs.parser import plan_from
 
 
 def parse_file(path: Path) -> History:
@@ -46,6 +47,20 @@ def test_progress_knows_the_plan(fixtures: Path) -> None:
     p = history.progress
     assert (p.epoch, p.max_epochs) == (3, 3) and p.iters == 13
     assert "epoch 3/3" in p.describe()
+
+
+def test_the_status_line_reads_a_long_eta_in_days() -> None:
+    """The Logs screen's status line: `ETA 2d 5h`, not Python's `2 days, 5:00:00`."""
+    history = History()
+    history.add(LineParser().feed("11/24 15:35:04 - mmengine - INFO - Epoch(train) [1][ 5/9000]  "
+                                  "lr: 1e-2  eta: 2 days, 5:00:00  time: 1.6  loss: 2.5"))
+    assert history.progress.describe() == "epoch 1/? · iter 5/9000 · ETA 2d 5h"
+
+
+def test_the_plan_is_read_from_a_config_dump_wrapped_over_lines() -> None:
+    dumped = ("model = dict(type='EncoderDecoder')\ntrain_cfg = dict(\n    dynamic_intervals=[(10, 1)],"
+              "\n    max_epochs=50, type='EpochBasedTrainLoop')\nval_cfg = dict(max_iters=7)\n")
+    assert plan_from(dumped) == PlanEvent(max_epochs=50)
 
 
 def test_console_copy_parses_like_the_run_log(fixtures: Path) -> None:

@@ -1,4 +1,5 @@
-"""Checkpoints: discovery of runs, validation mIoU per checkpoint, integrity, deletion rules.
+"""Checkpoints: discovery of runs, integrity, deletion rules (the mIoU of each checkpoint is
+read from scalars.json by `core.logs.scalars.validation_miou`).
 
 Used by the Checkpoints screen, `vocseg-tui ckpts`, the demo and resume (which never pick a
 checkpoint that fails the integrity check).
@@ -16,12 +17,11 @@ from vocseg_tui.core.checkpoints.discovery import (
 )
 from vocseg_tui.core.checkpoints.errors import CheckpointError, ConfirmationRequired
 from vocseg_tui.core.checkpoints.integrity import Integrity, check_integrity
-from vocseg_tui.core.checkpoints.metrics import validation_miou
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 
 __all__ = [
     "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "RunListing",
     "check_integrity",
     "confirmation_prompts", "confirmations_needed", "delete_checkpoint", "discover_runs",
-    "find_checkpoint", "find_config_dump", "list_runs", "pick_default", "scan_run", "validation_miou",
+    "find_checkpoint", "find_config_dump", "list_runs", "pick_default", "scan_run",
 ]

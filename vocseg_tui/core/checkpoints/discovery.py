@@ -18,9 +18,10 @@ from pathlib import Path
 
 from vocseg_tui.core.checkpoints.errors import CheckpointError
 from vocseg_tui.core.checkpoints.integrity import check_integrity
-from vocseg_tui.core.checkpoints.metrics import scalar_files, validation_miou
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run, parse_name
 from vocseg_tui.core.jobs.registry import REGISTRY_NAME, Registry
+from vocseg_tui.core.logs.scalars import validation_miou
+from vocseg_tui.core.logs.sources import scalars_files
 from vocseg_tui.core.project import Project, state_dir
 from vocseg_tui.core.scope import ProjectScope
 
@@ -49,7 +50,7 @@ def find_config_dump(work_dir: Path, config_hint: str | None = None) -> Path | N
     named = [p for p in top if p.stem == work_dir.name]
     if named or top:
         return (named or top)[0]
-    dumps = [f.parent / "config.py" for f in reversed(scalar_files(work_dir))]
+    dumps = [f.parent / "config.py" for f in reversed(scalars_files(work_dir))]
     return next((p for p in dumps if p.is_file()), None)
 
 
@@ -90,7 +91,7 @@ def _mark_best(found: list[Checkpoint]) -> list[Checkpoint]:
 
 
 def _looks_like_run(folder: Path) -> bool:
-    return any(folder.glob("*.pth")) or any(folder.glob("*.py")) or bool(scalar_files(folder))
+    return any(folder.glob("*.pth")) or any(folder.glob("*.py")) or bool(scalars_files(folder))
 
 
 @dataclass

@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,6 +125,16 @@ def start_evaluation(run: Run, ckpt: Checkpoint, *, cwd: Path | None = None,
         "pid": process.pid, "started": start_time(process.pid), "device": placement.label(),
         "visible_devices": placement.visible_devices}))
     return EvalLaunch(paths, placement)
+
+
+def evaluation_statuses(runs: Iterable[Run]) -> dict[str, EvalStatus]:
+    """The status of every checkpoint of these runs that was ever evaluated, by path.
+
+    Checkpoints without an evaluation folder are left out, so a scan of many runs reads only
+    the folders that exist.
+    """
+    return {str(ckpt.path): evaluation_status(ckpt) for run in runs for ckpt in run.checkpoints
+            if EvalPaths.of(ckpt).folder.is_dir()}
 
 
 def evaluation_status(ckpt: Checkpoint) -> EvalStatus:

@@ -15,9 +15,7 @@ from pathlib import Path
 
 from vocseg_tui.core.data.errors import DataError
 from vocseg_tui.core.fsutil import write_text_atomic
-
-OFFICIAL_COUNTS = {"train": 1464, "val": 1449, "sbd_train": 8498, "sbd_val": 2857,
-                   "aug": 9118, "trainaug": 10582}
+from vocseg_tui.core.voc import SPLIT_SIZES
 
 
 @dataclass(frozen=True)
@@ -32,10 +30,10 @@ class Splits:
     @property
     def official(self) -> bool:
         """Decided by VOC's own train list: 1,464 names is the official release."""
-        return len(self.train) == OFFICIAL_COUNTS["train"]
+        return len(self.train) == SPLIT_SIZES["train"]
 
     def counts(self) -> dict[str, int]:
-        return {k: len(getattr(self, k)) for k in OFFICIAL_COUNTS}
+        return {k: len(getattr(self, k)) for k in SPLIT_SIZES}
 
 
 def read_list(path: Path) -> list[str]:
@@ -64,7 +62,7 @@ def check_official(splits: Splits) -> None:
         return
     counts = splits.counts()
     short = [f"{name} has {counts[name]:,} (expected {want:,})"
-             for name, want in OFFICIAL_COUNTS.items() if counts[name] != want]
+             for name, want in SPLIT_SIZES.items() if counts[name] != want]
     if short:
         sides = {"val": "VOC", "sbd_train": "SBD", "sbd_val": "SBD"}
         culprits = sorted({sides.get(s.split()[0], "SBD") for s in short})

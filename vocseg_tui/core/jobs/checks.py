@@ -1,10 +1,12 @@
-"""Checks a launch makes before anything is registered: the GPUs asked for, the work dir, and
-that no other job trains in it. Each refuses with the reason and what to do (LaunchRefused).
+"""Checks a launch makes before anything is registered: the GPUs asked for, the work dir, that
+no other job trains in it, and that a fresh run does not land among another run's files. Each
+refuses with the reason and what to do (LaunchRefused).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -12,7 +14,7 @@ from pathlib import Path
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.gpus import Inventory, PickRules, blocker, take_inventory
 from vocseg_tui.core.gpus.selection import SelectionError, choose
-from vocseg_tui.core.jobs.errors import LaunchRefused
+from vocseg_tui.core.jobs.errors import LaunchRefused, WorkDirHoldsRun
 from vocseg_tui.core.jobs.registry import Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES
 from vocseg_tui.core.jobs.status import refresh
@@ -87,3 +89,49 @@ def refuse_if_busy(registry: Registry, work_dir: Path) -> None:
         if Path(job.work_dir) == work_dir and refresh(registry, job).state.is_active:
             raise LaunchRefused(f"job {job.id} is already {job.state.value} in {work_dir}",
                                 f"stop it first (`vocseg-tui stop {job.id}`) or pass another --work-dir")
+
+
+_RUN_LOGS = re.compile(r"^\d{8}_\d{6}$")
+"""mmengine's log folder of one run (`<work_dir>/YYYYmmdd_HHMMSS/`)."""
+
+
+def run_files(work_dir: Path) -> list[str]:
+    """What in `work_dir` belongs to a run already (checkpoints, the marker, mmengine's log
+    folders, our jobs' folders), by name; empty for a fresh or missing folder."""
+    if not work_dir.is_dir():
+        return []
+    try:
+        names = sorted(p.name for p in work_dir.iterdir())
+    except OSError:
+        return []
+    found = [n for n in names if n.endswith(".pth") or n == "last_checkpoint" or _RUN_LOGS.match(n)]
+    jobs = work_dir / ".vocseg"
+    if jobs.is_dir():
+        found += [f".vocseg/{p.name}" for p in sorted(jobs.glob("job-*"))]
+    return found
+
+
+def new_run_dir(work_dir: Path) -> Path:
+    """Where `--new-run` trains: `work_dir` itself while it holds no run, else the first of
+    `<work_dir>-2`, `<work_dir>-3`, ... that holds none (a sibling, so the Checkpoints area
+    lists it as a run of its own and the old run's files stay untouched)."""
+    candidate, number = work_dir, 1
+    while run_files(candidate):
+        number += 1
+        candidate = work_dir.with_name(f"{work_dir.name}-{number}")
+    return candidate
+
+
+def refuse_other_run(registry: Registry, work_dir: Path) -> None:
+    """A fresh launch into a folder that holds another run would mix the two (two "best" rows,
+    a `last_checkpoint` naming the other run's file): refused, saying how to keep them apart."""
+    found = run_files(work_dir)
+    if not found:
+        return
+    jobs = [j for j in registry.all_jobs() if Path(j.work_dir) == work_dir]
+    whose = f"job {jobs[0].id}'s run ({jobs[0].state.value})" if jobs else "another run"
+    shown = ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
+    raise WorkDirHoldsRun(
+        f"work dir {work_dir} already holds {whose}: {shown}",
+        f"continue it with --resume, train elsewhere with --work-dir DIR, or keep it apart with "
+        f"--new-run (trains in {new_run_dir(work_dir)})", work_dir=work_dir, new_dir=new_run_dir(work_dir))

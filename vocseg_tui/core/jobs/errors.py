@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from vocseg_tui.core.errors import VocsegError
 
 
@@ -15,3 +17,13 @@ class JobNotFound(JobError):
 
 class LaunchRefused(JobError):
     """The launch was refused before anything started (bad config, GPU, work dir)."""
+
+
+class WorkDirHoldsRun(LaunchRefused):
+    """A fresh launch into a work dir holding another run's files (the UI asks, the CLI refuses);
+    `new_dir` is where `--new-run` would train instead."""
+
+    def __init__(self, message: str, hint: str, *, work_dir: Path, new_dir: Path) -> None:
+        super().__init__(message, hint)
+        self.work_dir = work_dir
+        self.new_dir = new_dir

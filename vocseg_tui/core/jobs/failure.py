@@ -1,7 +1,7 @@
 """What went wrong with a finished job, in one line, and whether retrying could help.
 
-The Logs area's `vocseg_tui.core.logs.diagnose` names known causes; when it is not there (or
-says nothing) the last error lines of the log are kept, so `vocseg-tui jobs` always says why.
+The Logs area's `vocseg_tui.core.logs.diagnose` names known causes; when it says nothing the
+last error lines of the log are kept, so `vocseg-tui jobs` always says why.
 A retry only makes sense for failures that are not the recipe's fault: the process was killed
 (OOM killer, node trouble) or NCCL timed out. A config error, a missing dataset, CUDA OOM or a
 broken install fail the same way every time, so they are never retried.
@@ -12,22 +12,14 @@ from __future__ import annotations
 import re
 import signal
 from pathlib import Path
-from typing import Any
 
-TAIL_BYTES = 64 * 1024
+from vocseg_tui.core.logs.controls import escape_controls
+from vocseg_tui.core.logs.diagnose import diagnose
+from vocseg_tui.core.logs.reader import read_tail
+
 RETRYABLE_KINDS = frozenset({"killed", "killed_text", "nccl_timeout"})
 RETRYABLE_SIGNALS = frozenset({signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT})
 _ERROR_LINE = re.compile(r"(Error|Exception|error:|Killed|Traceback)")
-
-
-def read_tail(path: Path, size: int = TAIL_BYTES) -> str:
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, 2)
-            handle.seek(max(0, handle.tell() - size))
-            return handle.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
 
 
 def last_error_lines(text: str, count: int = 3) -> str:
@@ -43,21 +35,12 @@ def summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
     The summary quotes the log, so its control characters are escaped here, once: the
     registry then holds text that `vocseg-tui jobs` and the screens can show as it is."""
     kind, summary = _summarize(log, exit_code)
-    try:
-        from vocseg_tui.core.logs.controls import escape_controls
-    except ImportError:  # the Logs area is optional
-        return kind, summary
     return kind, escape_controls(summary)
 
 
 def _summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
     text = read_tail(log)
-    try:
-        from vocseg_tui.core.logs import diagnose
-    except ImportError:  # the Logs area is optional
-        found: Any = None
-    else:
-        found = diagnose(text, exit_code)
+    found = diagnose(text, exit_code)
     if found is not None:
         if found.kind in {"traceback", "exit_code"}:  # the raw error lines say more
             return found.kind, last_error_lines(text) or found.summary

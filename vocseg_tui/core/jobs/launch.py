@@ -17,9 +17,17 @@ from typing import Any
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.backend import BACKENDS, DEFAULT_BACKEND, backend_for
-from vocseg_tui.core.jobs.checks import check_gpu_count, check_gpus, check_work_dir, refuse_if_busy
+from vocseg_tui.core.jobs.checks import (
+    check_gpu_count,
+    check_gpus,
+    check_work_dir,
+    new_run_dir,
+    refuse_if_busy,
+    refuse_other_run,
+)
 from vocseg_tui.core.jobs.command import TRAIN_SCRIPT
 from vocseg_tui.core.jobs.errors import JobError, LaunchRefused
+from vocseg_tui.core.jobs.lineage import lineage_checkpoint, refuse_forking
 from vocseg_tui.core.jobs.plan import LaunchPlan, LaunchSpec, make_plan
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job, Registry
@@ -36,7 +44,9 @@ class LaunchRequest:
     devices: DeviceChoice = field(default_factory=DeviceChoice.cpu)
     work_dir: Path | None = None
     resume: bool = False
-    """Continue the run in `work_dir` from its last intact checkpoint."""
+    """Continue the run in `work_dir` (its newest job's lineage) from its newest intact checkpoint."""
+    new_run: bool = False
+    """Train a new run beside the one `work_dir` holds (in `<work_dir>-N`, see `new_run_dir`)."""
     resume_from: Path | None = None
     """Continue from this checkpoint instead (it must be an intact file)."""
     queue: QueueRule | None = None
@@ -134,9 +144,16 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
             queue = replace(queue, uuids=devices.uuids)  # the queue waits for these boards
     work_dir = (request.work_dir or default_work_dir(request.cwd, config)).expanduser()
     work_dir = (request.cwd / work_dir if not work_dir.is_absolute() else work_dir).resolve()
+    continues = request.resume or request.resume_from is not None
+    if request.new_run:
+        if continues:
+            raise LaunchRefused("--new-run starts a new run, --resume continues one", "use one of them")
+        work_dir = new_run_dir(work_dir)
     check_work_dir(work_dir, create=not dry_run)
     refuse_if_busy(registry, work_dir)
-    resume_from = _resume_point(request, work_dir)
+    if not continues:
+        refuse_other_run(registry, work_dir)
+    resume_from, parent = _resume_point(request, work_dir, registry)
     spec = LaunchSpec(config=str(config), work_dir=str(work_dir), cwd=str(request.cwd.resolve()),
                       name=config.stem, devices=devices, pending_gpus=pending, nproc=request.nproc,
                       amp=request.amp, cfg_options=tuple(request.cfg_options), resume_from=resume_from,
@@ -146,22 +163,33 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
     options = {"nproc": plan.nproc, "amp": request.amp, "cfg_options": list(request.cfg_options),
                "backend_options": backend_options}
     return Prepared(spec, plan, queue.to_json() if queue else {}, options, request.max_retries,
-                    tuple(warnings))
+                    tuple(warnings), parent_id=parent.id if parent else None,
+                    attempt=parent.attempt + 1 if parent else 1)
 
 
-def _resume_point(request: LaunchRequest, work_dir: Path) -> str:
+def _resume_point(request: LaunchRequest, work_dir: Path, registry: Registry) -> tuple[str, Job | None]:
+    """The checkpoint a launch continues from, and the job whose run it continues (None: a
+    fresh run, a file named explicitly, or a run trained outside vocseg-tui)."""
     if request.resume_from is not None:
         if not is_intact(request.resume_from):
             raise LaunchRefused(f"{request.resume_from} is not an intact checkpoint",
                                 "pick an epoch_*.pth / iter_*.pth file that finished writing")
-        return str(request.resume_from.resolve())
-    if request.resume:
+        return str(request.resume_from.resolve()), None
+    if not request.resume:
+        return "", None
+    jobs = [job for job in registry.all_jobs() if Path(job.work_dir) == work_dir]
+    if not jobs:  # a run trained outside vocseg-tui: the folder is all there is to go by
         found = last_good_checkpoint(work_dir)
         if found is None:
             raise LaunchRefused(f"nothing to resume: {work_dir} holds no intact checkpoint",
                                 "launch without --resume to start from scratch")
-        return str(found)
-    return ""
+        return str(found), None
+    newest = jobs[0]  # the run in the folder is its newest job's lineage
+    found = lineage_checkpoint(registry, newest)
+    if found is None:
+        raise LaunchRefused(f"nothing to resume: job {newest.id}'s run in {work_dir} saved no intact "
+                            "checkpoint", "start from scratch: launch with --new-run instead of --resume")
+    return str(found), newest
 
 
 def launch(request: LaunchRequest, registry: Registry | None = None) -> Job:
@@ -219,20 +247,23 @@ def plan_for(job: Job, registry: Registry, devices: DeviceChoice | None = None) 
 def resume(job_id: int, registry: Registry | None = None, *, retry: bool = False,
            checkpoint: Path | None = None, options: dict[str, Any] | None = None) -> Job:
     """A new attempt (a new job with `parent_id`) in the same work dir, from `checkpoint` (the
-    Checkpoints area's pick) or else the last intact checkpoint, named explicitly either way.
+    Checkpoints area's pick) or else the newest intact checkpoint of the job's own run (its
+    lineage: never another run's file in that folder), named explicitly either way. A job a
+    later attempt already continues is refused, pointing at that attempt (no forked runs).
     Only stopped, failed or lost jobs can be resumed. `options` replaces the job's launch options
     (the Slurm time limit's continuation passes one fewer resubmission). The old GPUs are checked
     again: the attempt waits in the queue (saying for what) while another user or job holds them."""
     registry = registry or Registry()
     job = refresh(registry, registry.get(job_id))
+    refuse_forking(registry, job)
     if not job.state.can_resume:
         raise JobError(f"job {job.id} is {job.state.value}; only stopped, failed or lost jobs resume",
                        f"stop it first: `vocseg-tui stop {job.id}`" if job.state.is_active else "")
     work_dir = Path(job.work_dir)
     refuse_if_busy(registry, work_dir)
-    found = last_good_checkpoint(work_dir) if checkpoint is None else checkpoint.resolve()
+    found = lineage_checkpoint(registry, job) if checkpoint is None else checkpoint.resolve()
     if found is None:
-        raise JobError(f"job {job.id} saved no intact checkpoint in {work_dir}",
+        raise JobError(f"job {job.id}'s run saved no intact checkpoint in {work_dir}",
                        "launch it again from scratch")
     if checkpoint is not None and not (found.parent == work_dir.resolve() and is_intact(found)):
         raise JobError(f"{checkpoint} is not an intact checkpoint of job {job.id}'s work dir {work_dir}",

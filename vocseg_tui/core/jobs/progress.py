@@ -8,26 +8,28 @@ mmengine logs a training line every `log_interval` iterations and skips the rema
 epoch (13 iterations at interval 5: lines at 5 and 10, none at 13), so the last line of a
 finished run reads `[5][10/13]`. The iterations after it did run when the epoch's checkpoint
 or validation came after that line, or the job succeeded: the label then counts them.
+
+Every line is read by `core.logs.parser`, the same reader the Logs screen and `vocseg-tui logs`
+use, so a change in mmengine's output is one edit there.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from vocseg_tui.core.jobs.failure import read_tail
 from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
-
-_EPOCH_TRAIN = re.compile(r"Epoch\(train\)\s*\[(\d+)\]\[\s*(\d+)/(\d+)\]")
-_ITER_TRAIN = re.compile(r"Iter\(train\)\s*\[\s*(\d+)/(\d+)\]")
-_ETA = re.compile(r"eta: (\S+)")
-_LOSS = re.compile(r"\sloss: ([0-9.eE+-]+|nan)")
-_MIOU = re.compile(r"(?:Epoch|Iter)\(val\).*?mIoU: ([0-9.]+)")
-_SAVED = re.compile(r"Saving checkpoint at (\d+) (epochs|iterations)")
-_EPOCH_VAL = re.compile(r"Epoch\(val\)\s*\[(\d+)\]")
-_MAX_EPOCHS = re.compile(r"train_cfg\s*=\s*dict\([^)]*max_epochs=(\d+)", re.S)
+from vocseg_tui.core.logs.events import TrainEvent, ValEvent
+from vocseg_tui.core.logs.history import epoch_complete
+from vocseg_tui.core.logs.parser import (
+    plan_from,
+    progress_event,
+    saved_checkpoint,
+    short_eta,
+    validated_epoch,
+)
+from vocseg_tui.core.logs.reader import read_tail
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Progress:
     iterations: int | None = None
     """Iterations per epoch (epoch-based) or in total (iteration-based)."""
     eta: str = ""
+    """As the jobs table shows it: mmengine's `3:04:05`, or `1d 3h` past a day."""
     loss: float | None = None
     miou: float | None = None
 
@@ -54,43 +57,37 @@ def max_epochs(work_dir: Path, config: str) -> int | None:
     """Total epochs from the config mmengine dumped into the work dir (None if iteration-based)."""
     dumped = work_dir / Path(config).name
     try:
-        match = _MAX_EPOCHS.search(dumped.read_text(encoding="utf-8", errors="replace"))
+        plan = plan_from(dumped.read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return None
-    return int(match.group(1)) if match else None
-
-
-def epoch_complete(epoch: int | None, *, ended_epoch: int | None, succeeded: bool) -> bool:
-    """Whether every iteration of `epoch` ran although its last ones logged no line: the job
-    succeeded, or that epoch's checkpoint or validation (`ended_epoch`) followed its last line."""
-    return epoch is not None and (succeeded or ended_epoch == epoch)
+    return plan.max_epochs if plan is not None else None
 
 
 def read_progress(job: Job, total_epochs: int | None = None) -> Progress:
-    text = read_tail(job.log_path)
-    epoch = iteration = iterations = None
-    eta, loss, miou = "", None, None
+    train: TrainEvent | None = None
+    miou = None
     ended_epoch = saved_iter = None  # what was logged after the last training line
-    for line in reversed(text.splitlines()):
-        if epoch is None and iteration is None:
-            if (saved := _SAVED.search(line)) and saved.group(2) == "iterations":
-                saved_iter = saved_iter or int(saved.group(1))
-            elif ended_epoch is None and (ended := saved or _EPOCH_VAL.search(line)):
-                ended_epoch = int(ended.group(1))
-            if m := _EPOCH_TRAIN.search(line):
-                epoch, iteration, iterations = int(m.group(1)), int(m.group(2)), int(m.group(3))
-            elif m := _ITER_TRAIN.search(line):
-                iteration, iterations = int(m.group(1)), int(m.group(2))
-            if (epoch is not None or iteration is not None):
-                eta = (e.group(1) if (e := _ETA.search(line)) else "")
-                loss = float(lm.group(1)) if (lm := _LOSS.search(line)) else None
-        if miou is None and (m := _MIOU.search(line)):
-            miou = float(m.group(1))
-        if miou is not None and (epoch is not None or iteration is not None):
+    for line in reversed(read_tail(job.log_path).splitlines()):
+        event = progress_event(line)
+        if train is None:
+            saved = saved_checkpoint(line)
+            if saved is not None and not saved.by_epoch:
+                saved_iter = saved_iter or saved.step
+            elif ended_epoch is None:
+                ended_epoch = saved.step if saved is not None else validated_epoch(line)
+            if isinstance(event, TrainEvent):
+                train = event
+        if miou is None and isinstance(event, ValEvent) and event.kind == "val":
+            miou = event.miou
+        if miou is not None and train is not None:
             break
+    if train is None:
+        return Progress(max_epochs=total_epochs, miou=miou)
+    iteration = train.iter
     succeeded = job.state is JobState.SUCCEEDED
-    if epoch_complete(epoch, ended_epoch=ended_epoch, succeeded=succeeded):
-        iteration = iterations
-    elif epoch is None and iteration is not None:
-        iteration = iterations if succeeded else max(iteration, saved_iter or 0)
-    return Progress(epoch, total_epochs, iteration, iterations, eta, loss, miou)
+    if epoch_complete(train.epoch, ended_epoch=ended_epoch, succeeded=succeeded):
+        iteration = train.iters
+    elif train.epoch is None:
+        iteration = train.iters if succeeded else max(iteration, saved_iter or 0)
+    return Progress(train.epoch, total_epochs, iteration, train.iters, short_eta(train.eta or ""),
+                    train.loss, miou)

@@ -29,10 +29,11 @@ from vocseg_tui.core.project import state_dir
 from vocseg_tui.core.scope import project_root
 
 REGISTRY_NAME = "jobs.sqlite3"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """1: the first registry. 2: `backend_data` (what a back end records about its job: the tmux
 session, the Slurm job id and batch script), which used to ride in `tmux_session` and in
-`options`; the back end's launch options moved from options["slurm"] to options["backend_options"]."""
+`options`; the back end's launch options moved from options["slurm"] to options["backend_options"].
+3: `saved`, the checkpoints each job wrote (so a resume continues its own run, see lineage.py)."""
 _JSON_FIELDS = ("command", "env", "gpus", "gpu_uuids", "queue", "options", "backend_data")
 
 _SCHEMA = ("""
@@ -67,6 +68,13 @@ CREATE TABLE IF NOT EXISTS jobs (
     resume_from TEXT NOT NULL DEFAULT '',
     backend_data TEXT NOT NULL DEFAULT '{}'
 )""", "CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state)")
+_SAVED_SCHEMA = ("""
+CREATE TABLE IF NOT EXISTS saved (
+    job_id INTEGER NOT NULL REFERENCES jobs(id),
+    path TEXT NOT NULL,
+    step INTEGER NOT NULL,
+    PRIMARY KEY (job_id, path)
+)""",)
 _MOVED_TO_BACKEND_DATA = ("slurm_job_id", "batch_script")
 
 
@@ -167,10 +175,14 @@ class Registry:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
-                for statement in _SCHEMA:
+                for statement in (*_SCHEMA, *_SAVED_SCHEMA):
                     db.execute(statement)
-            elif version == 1:
-                _migrate_1_to_2(db)
+            else:
+                if version == 1:
+                    _migrate_1_to_2(db)
+                if version <= 2:
+                    for statement in _SAVED_SCHEMA:
+                        db.execute(statement)
             if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except BaseException:
@@ -261,6 +273,24 @@ class Registry:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM jobs WHERE parent_id = ? ORDER BY id", (job_id,)).fetchall()
         return [_row_to_job(row) for row in rows]
+
+    def record_saved(self, job_id: int, saved: list[tuple[str, int]]) -> None:
+        """Note checkpoints (path, step) job `job_id` wrote; a path noted before stays once."""
+        if not saved:
+            return
+        with self._write() as db:
+            db.executemany("INSERT OR IGNORE INTO saved (job_id, path, step) VALUES (?, ?, ?)",
+                           [(job_id, path, step) for path, step in saved])
+
+    def saved_by(self, job_ids: list[int]) -> list[tuple[int, str, int]]:
+        """(job id, path, step) of every checkpoint those jobs wrote, newest step first."""
+        if not job_ids:
+            return []
+        marks = ", ".join("?" for _ in job_ids)
+        with self._connect() as db:
+            rows = db.execute(f"SELECT job_id, path, step FROM saved WHERE job_id IN ({marks}) "
+                              "ORDER BY step DESC, job_id DESC", job_ids).fetchall()
+        return [(int(r["job_id"]), str(r["path"]), int(r["step"])) for r in rows]
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:

@@ -25,6 +25,11 @@ class JobState(str, enum.Enum):
         return self in (JobState.QUEUED, JobState.RUNNING)
 
     @property
+    def is_failure(self) -> bool:
+        """The job ended without finishing its training or being asked to stop."""
+        return self in (JobState.FAILED, JobState.LOST)
+
+    @property
     def can_resume(self) -> bool:
         return self in (JobState.FAILED, JobState.STOPPED, JobState.LOST)
 

@@ -163,12 +163,12 @@ class LogFeed:
         return self._diagnosis
 
     def _diagnose(self) -> Diagnosis | None:
-        if self.target.state in ("succeeded", "stopped"):
+        if self.target.ended and not self.target.is_failure:
             return None  # the job's own record says it did not fail (a stop sends signals)
         found = diagnose(self.recent_text(), exit_code=self.target.exit_code)
         if found is None and self.target.failure:
             return Diagnosis("recorded", self.target.failure, "see the end of the log")
         if found is not None and found.kind == "traceback" and not self.target.failed and \
-                self.target.state in ("running", "queued"):
+                self.target.active:
             return None  # a running job that printed a handled traceback has not failed
         return found

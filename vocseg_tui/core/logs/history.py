@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from vocseg_tui.core.logs.events import Event, PlanEvent, ResumeEvent, TrainEvent, ValEvent
+from vocseg_tui.core.logs.parser import short_eta
 
 MAX_POINTS = 20_000
 """Train points kept for the curves; older ones are thinned (every other point dropped)."""
@@ -35,8 +36,15 @@ class Progress:
         elif self.step is not None:
             parts.append(f"iter {self.step}/{self.max_iters or self.iters or '?'}")
         if self.eta and eta:
-            parts.append(f"ETA {self.eta}")
+            parts.append(f"ETA {short_eta(self.eta)}")
         return " · ".join(parts) or "no progress logged yet"
+
+
+def epoch_complete(epoch: int | None, *, ended_epoch: int | None, succeeded: bool) -> bool:
+    """Whether every iteration of `epoch` ran although its last ones logged no line (mmengine
+    logs every `log_interval` iterations and skips an epoch's remainder): the run succeeded,
+    or that epoch's checkpoint or validation (`ended_epoch`) followed its last line."""
+    return epoch is not None and (succeeded or ended_epoch == epoch)
 
 
 @dataclass
@@ -87,6 +95,15 @@ class History:
             self.train = [t for t in self.train if t.step <= event.iter]
             self.vals = [v for v in self.vals if (v.epoch or 0) <= event.epoch
                          and (v.iter or 0) <= event.iter]
+
+    def standing(self, *, succeeded: bool) -> Progress:
+        """Where the run stands, with an epoch whose checkpoint or validation was logged (or a
+        run that `succeeded`) counted whole: its last iterations log no line of their own."""
+        p, latest = self.progress, self.latest_val
+        if p.iters and epoch_complete(p.epoch, ended_epoch=latest.epoch if latest else None,
+                                      succeeded=succeeded):
+            return replace(p, iter=p.iters)
+        return p
 
     @property
     def validations(self) -> list[ValEvent]:

@@ -23,7 +23,23 @@ CHUNK = 4 * 1024 * 1024
 """The most bytes read per call, so one poll of a fast log stays short and the UI responsive."""
 
 
+GLANCE_BYTES = 64 * 1024
+"""What `read_tail` reads by default: mmengine logs a line every few iterations, so a job's
+latest training, validation and checkpoint lines (and a crash's traceback) are always in it."""
+
 _ANSI = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def read_tail(path: Path, size: int = GLANCE_BYTES) -> str:
+    """The last `size` bytes of a file as text ("" when it cannot be read): a cheap look at
+    where a job stands or why it ended, without reading a multi-GB log."""
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, 2)
+            handle.seek(max(0, handle.tell() - size))
+            return handle.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 def clean_line(raw: bytes) -> str:

@@ -3,7 +3,8 @@
 It holds the same numbers as the text log at full precision (`lr`, `loss`, ... with `epoch`,
 `iter`, `step`; validations as `aAcc`/`mIoU`/`mAcc` with `step` = epoch), so charts can be
 drawn from it without parsing a huge text log. A line that is not (yet) valid JSON, such as one
-half-written or damaged, is skipped.
+half-written or damaged, is skipped. The Checkpoints area reads each checkpoint's mIoU here too
+(`validation_miou`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from vocseg_tui.core.logs.events import Event, TrainEvent, ValEvent
 from vocseg_tui.core.logs.reader import TailReader
+from vocseg_tui.core.logs.sources import scalars_files
 
 _META = ("epoch", "iter", "step")
 
@@ -63,3 +65,22 @@ class ScalarsReader:
             if (event := parse_scalar_line(line, self._by_epoch)) is not None:
                 events.append(event)
         return events, result.reset
+
+
+def validation_miou(work_dir: Path) -> dict[int, float]:
+    """{step: mIoU} of every validation a run logged, which is the N of its `epoch_N.pth` /
+    `iter_N.pth` (a validation's `step` is the epoch or the iteration). Every launch or resume
+    writes a new run folder; they are read oldest first, so a resumed run's re-validated step
+    overrides the earlier one. Damaged lines are skipped."""
+    found: dict[int, float] = {}
+    for path in scalars_files(work_dir):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        for line in text.splitlines():
+            # Read as epoch-based, the `step` lands in `epoch` whatever it counts.
+            event = parse_scalar_line(line) if '"mIoU"' in line else None
+            if isinstance(event, ValEvent) and event.miou is not None and event.epoch is not None:
+                found[event.epoch] = event.miou
+    return found

@@ -1,5 +1,7 @@
-"""Which log belongs to a run: registry jobs, work dirs found on disk, or a path given by hand.
+"""Which log belongs to a run: work dirs found on disk, or a path given by hand.
 
+Registry jobs become targets in the Jobs area (`core.jobs.log_targets`), which owns the job
+states and fills in what a target's record says about them; this module knows no job.
 mmengine writes `work_dirs/<name>/<timestamp>/<timestamp>.log` and a new timestamped folder on
 every start, including a resume; a job launched by vocseg-tui also has its stdout log (which,
 unlike mmengine's file, holds the traceback of a crash). A `LogTarget` names what to follow; the
@@ -11,12 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vocseg_tui.core.errors import VocsegError
-
-if TYPE_CHECKING:
-    from vocseg_tui.core.jobs import Job
 
 _STAMP = re.compile(r"^\d{8}_\d{6}$")
 
@@ -39,13 +37,28 @@ class LogTarget:
     """Logs of the attempts this job resumed (oldest first): read before `log`, so the curves
     of a resumed job start at the beginning of training."""
     job_id: int | None = None
+    """The registry job this log belongs to; None for a run found on disk or a file by hand.
+    The fields below are that job's record, as `core.jobs.log_targets` derives it from the
+    job's state."""
     state: str = ""
+    """The job's state as the registry names it, for display ("" without a job)."""
+    active: bool = False
+    """The job may still write to this log (queued or running)."""
+    succeeded: bool = False
+    is_failure: bool = False
+    """The job ended failed or lost."""
     exit_code: int | None = None
     failure: str = ""
 
     @property
+    def ended(self) -> bool:
+        """The job's record says it is over (a run without a job is never known to be)."""
+        return self.job_id is not None and not self.active
+
+    @property
     def failed(self) -> bool:
-        return self.state in ("failed", "lost") or bool(self.failure)
+        """The job ended failed or lost, or its record holds a failure summary."""
+        return self.is_failure or bool(self.failure)
 
 
 def run_dirs(work_dir: Path) -> list[Path]:
@@ -84,62 +97,8 @@ def discover(work_dirs: Path) -> list[LogTarget]:
     return [target for _, target in sorted(found, key=lambda item: item[0], reverse=True)]
 
 
-def registry_targets(*, strict: bool = False) -> list[LogTarget]:
-    """The jobs of the registry as targets. A registry that cannot be read gives none (the
-    Logs screen still shows work dirs), or with `strict` raises its error (a damaged file must
-    not read as "no job 5" on the command line)."""
-    try:
-        from vocseg_tui.core.jobs import Registry
-
-        jobs: list[Job] = Registry().all_jobs()
-    except VocsegError:
-        if strict:
-            raise
-        return []
-    except ImportError:  # the Jobs area is optional
-        return []
-    by_id = {job.id: job for job in jobs}
-
-    def previous(job: Job) -> Job | None:
-        """The attempt this job continues: its parent (a retry), or, for a resume launched by
-        hand, the latest earlier job in the same work dir."""
-        if job.parent_id is not None:
-            return by_id.get(job.parent_id)
-        if job.resume_from:
-            earlier = [j for j in jobs if j.id < job.id and j.work_dir == job.work_dir]
-            return max(earlier, key=lambda j: j.id) if earlier else None
-        return None
-
-    targets = []
-    for job in jobs:
-        chain: list[Path] = []
-        parent = previous(job)
-        while parent is not None and len(chain) < 100:
-            chain.insert(0, parent.log_path)
-            parent = previous(parent)
-        targets.append(LogTarget(f"job:{job.id}", f"#{job.id} {job.name}", job.log_path,
-                                 Path(job.work_dir), tuple(chain), job.id, job.state.value,
-                                 job.exit_code, job.failure))
-    return targets
-
-
-def all_targets(work_dirs: Path) -> list[LogTarget]:
-    """Registry jobs first, then work dirs on disk that no job covers."""
-    jobs = registry_targets()
-    covered = {t.work_dir.resolve() for t in jobs if t.work_dir is not None}
-    return jobs + [t for t in discover(work_dirs)
-                   if t.work_dir is not None and t.work_dir.resolve() not in covered]
-
-
-def resolve(spec: str, cwd: Path | None = None) -> LogTarget:
-    """A job id (digits) through the registry, or a log file / work dir / run dir path."""
-    if spec.isdigit():
-        for target in registry_targets(strict=not Path(spec).exists()):
-            if target.job_id == int(spec):
-                return target
-        if not Path(spec).exists():
-            raise LogNotFound(f"no job {spec} in the registry",
-                              "list jobs with `vocseg-tui jobs`, or pass a log file or work dir")
+def resolve_path(spec: str, cwd: Path | None = None) -> LogTarget:
+    """A log file, work dir or run dir given by path (relative paths from `cwd`)."""
     path = Path(spec).expanduser()
     if cwd is not None and not path.is_absolute():
         path = cwd / path

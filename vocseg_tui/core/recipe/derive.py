@@ -12,7 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.recipe.model import VOC_AUG_SIZE, Recipe
+from vocseg_tui.core.recipe.model import Recipe
+from vocseg_tui.core.voc import TRAINAUG_SIZE
 
 OFFICIAL_BATCH = 16
 OFFICIAL_SCHEDULES = (20_000, 40_000)
@@ -73,5 +74,5 @@ def dataset_size_from_lists(voc_root: Path) -> int:
     lists = voc_root / "ImageSets" / "Segmentation"
     train, aug = _count_lines(lists / "train.txt"), _count_lines(lists / "aug.txt")
     if train is None or aug is None or train + aug == 0:
-        return VOC_AUG_SIZE
+        return TRAINAUG_SIZE
     return train + aug

@@ -10,12 +10,13 @@ recipe of another model are skipped (a hand-written config records none and stil
 
 from __future__ import annotations
 
-import json
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.logs.events import TrainEvent
+from vocseg_tui.core.logs.scalars import parse_scalar_line
 from vocseg_tui.core.recipe.files import recipe_from_text
 
 
@@ -41,20 +42,15 @@ def format_duration(seconds: float) -> str:
 
 
 def _train_times(path: Path) -> list[float]:
-    times: list[float] = []
+    """Seconds per iteration of each training step in one scalars.json (read by the Logs area's
+    reader of that file, which skips damaged lines)."""
     try:
         lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     except OSError:
-        return times
-    for line in lines:
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue
-        value = record.get("time") if isinstance(record, dict) and "lr" in record else None
-        if isinstance(value, (int, float)) and value > 0:
-            times.append(float(value))
-    return times
+        return []
+    events = (parse_scalar_line(line) for line in lines)
+    return [event.values["time"] for event in events
+            if isinstance(event, TrainEvent) and "lr" in event.values and event.values.get("time", 0) > 0]
 
 
 def trained_arch(vis_data: Path) -> str | None:

@@ -15,9 +15,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.voc import TRAINAUG_SIZE
 
-NUM_CLASSES = 21
-VOC_AUG_SIZE = 10_582
 ARCHS = ("r50", "tiny")
 BACKBONES = ("ResNetV1c", "ResNet")
 # The weights each backbone was trained with. ResNetV1c has a deep (3-conv) stem that
@@ -75,7 +74,7 @@ class Recipe:
     num_workers: int = 4
     seed: int = 0
     work_dir: str = ""
-    dataset_size: int = VOC_AUG_SIZE
+    dataset_size: int = TRAINAUG_SIZE
     log_interval: int = 50
 
     def __post_init__(self) -> None:

@@ -10,7 +10,8 @@ is stored at the end as `vocseg_recipe = dict(...)`, which is how a file round-t
 from __future__ import annotations
 
 from vocseg_tui.core.recipe.derive import OFFICIAL_BATCH, derive
-from vocseg_tui.core.recipe.model import NUM_CLASSES, Recipe
+from vocseg_tui.core.recipe.model import Recipe
+from vocseg_tui.core.voc import NUM_CLASSES
 
 BASES = (
     "mmseg::_base_/models/upernet_r50.py",

@@ -18,8 +18,9 @@ from typing import Any
 
 from vocseg_tui.core.recipe.derive import OFFICIAL_BATCH, epochs_equivalent
 from vocseg_tui.core.recipe.files import RECIPE_VARIABLE
-from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS, NUM_CLASSES, VOC_AUG_SIZE, Recipe, weights_mismatch
+from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS, Recipe, weights_mismatch
 from vocseg_tui.core.recipe.weights import torchvision_available, weights_status
+from vocseg_tui.core.voc import NUM_CLASSES, TRAINAUG_SIZE
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -370,7 +371,7 @@ def _scaling(ctx: Context) -> Iterator[Finding]:
                           "optim_wrapper.optimizer.lr")
     epochs = ctx.get("train_cfg.max_epochs")
     if ctx.epoch_loop and isinstance(epochs, int):
-        size = (ctx.get(RECIPE_VARIABLE) or {}).get("dataset_size", VOC_AUG_SIZE)
+        size = (ctx.get(RECIPE_VARIABLE) or {}).get("dataset_size", TRAINAUG_SIZE)
         official = epochs_equivalent(40_000, size)
         yield Finding("schedule-length", "info",
                       f"{epochs} epochs = {epochs / official:.2f} x the official 40k schedule",

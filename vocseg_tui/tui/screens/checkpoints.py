@@ -28,7 +28,7 @@ from vocseg_tui.core.checkpoints import (
 )
 from vocseg_tui.core.checkpoints.evaluate import (
     EvalStatus,
-    evaluation_status,
+    evaluation_statuses,
     project_root_of,
     start_evaluation,
 )
@@ -96,8 +96,7 @@ class CheckpointsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="ckpt-scan", exit_on_error=False)
     def _scan(self, all_projects: bool) -> None:
         listing = list_runs(self.app.project, all_projects=all_projects)  # type: ignore[attr-defined]
-        statuses = {str(c.path): evaluation_status(c) for r in listing.runs for c in r.checkpoints
-                    if (c.path.parent / "eval" / c.path.stem).is_dir()}
+        statuses = evaluation_statuses(listing.runs)
         self.app.call_from_thread(self._apply, listing, statuses)
 
     def _apply(self, listing: RunListing, statuses: dict[str, EvalStatus]) -> None:

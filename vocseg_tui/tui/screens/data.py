@@ -22,6 +22,7 @@ from textual.widgets import Static
 from vocseg_tui.core.data.progress import CancelToken, Event, Progress, StepState
 from vocseg_tui.core.data.status import DataStatus, read_status
 from vocseg_tui.core.shown import shown
+from vocseg_tui.core.voc import TRAINAUG_SIZE
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.data_progress import ProgressRow
 from vocseg_tui.tui.widgets.data_steps import StepChecklist
@@ -79,7 +80,7 @@ class DataScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._show_status(read_status(self.app.project.data_root))  # type: ignore[attr-defined]
+        self._show_status(read_status(self.vocseg_app.project.data_root))
 
     def on_unmount(self) -> None:
         self._cancel.cancel()
@@ -102,7 +103,7 @@ class DataScreen(AreaScreen):
         parts = [f"{name} {c[name]:,}" for name in ("train", "val", "aug", "trainaug")
                  if c[name] is not None]
         parts.append(f"labels {c['converted']:,}/{c['mats']:,}")
-        official = "  (official release)" if c["trainaug"] == 10582 else ""
+        official = "  (official release)" if c["trainaug"] == TRAINAUG_SIZE else ""
         self.query_one("#counts", Static).update("[b]Counts[/b] " + " · ".join(parts) + official)
 
     def _show_rows(self) -> None:
@@ -115,7 +116,7 @@ class DataScreen(AreaScreen):
 
     def action_refresh(self) -> None:
         if not self.running:
-            self._show_status(read_status(self.app.project.data_root))  # type: ignore[attr-defined]
+            self._show_status(read_status(self.vocseg_app.project.data_root))
 
     # --- running ----------------------------------------------------------------------------
     def action_run(self) -> None:
@@ -145,7 +146,7 @@ class DataScreen(AreaScreen):
         from vocseg_tui.core.data.pipeline import PrepareOptions, prepare
         from vocseg_tui.core.errors import VocsegError
 
-        root = self.app.project.data_root  # type: ignore[attr-defined]
+        root = self.vocseg_app.project.data_root
         options = PrepareOptions(download=True, deep=deep, voc=resolve("voc"), sbd=resolve("sbd"))
         result, error, hint, cancelled = None, "", "", False
         try:

@@ -1,31 +1,26 @@
 """The GPUs screen: a live view of a shared server, a free-GPU pick, and CPU when there are none.
 
-A timer asks for a refresh about once a second; the refresh runs in a thread worker (NVML
-calls block) and posts the snapshot back, so the UI thread only redraws. The timer is paused
-while the screen is hidden. Confirming sets `app.device_choice`, which the Recipe screen's
-scaled LR and the launch follow.
+A periodic read (tui/periodic.py) asks NVML about once a second in a thread worker (NVML calls
+block), so the UI thread only redraws; it pauses while the screen is hidden. Confirming sets
+`app.device_choice`, which the Recipe screen's scaled LR and the launch follow.
 
 A MIG GPU cannot be selected (the notification says what to do instead), a GPU whose
 processes cannot be read can, with a warning, like a colleague's; neither is auto-picked.
 
 Where Slurm is installed and configured (a login node), a Slurm panel below shows the cluster's
-partitions, nodes and free GPUs and the user's queue, read every SLURM_REFRESH_S in its own
-thread worker; there the local "CPU only" notice shrinks to one line, since the GPUs that
+partitions, nodes and free GPUs and the user's queue, read every SLURM_REFRESH_S by a second
+periodic read; there the local "CPU only" notice shrinks to one line, since the GPUs that
 matter are the cluster's. Without Slurm the screen is exactly the local view.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import ClassVar
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.markup import escape
-from textual.message import Message
 from textual.reactive import reactive
-from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.devices import DeviceChoice
@@ -41,26 +36,17 @@ from vocseg_tui.core.gpus import (
     to_device_choice,
     toggle,
 )
+from vocseg_tui.core.slurm.cluster import ClusterView, read_cluster
 from vocseg_tui.core.slurm.cluster import absent as slurm_absent
+from vocseg_tui.tui.periodic import Periodic
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.gpu_cells import show_markup
 from vocseg_tui.tui.widgets.gpu_detail import GpuDetail
 from vocseg_tui.tui.widgets.gpu_slurm import SlurmPanel
 from vocseg_tui.tui.widgets.gpu_table import GpuTable
 
-if TYPE_CHECKING:
-    from vocseg_tui.tui.app import VocsegApp
-
 REFRESH_S = 1.0
 SLURM_REFRESH_S = 5.0
-
-
-@dataclass
-class Refreshed(Message):
-    """A refresh finished: the snapshot, or the error that stopped it."""
-
-    inventory: Inventory | None
-    error: VocsegError | None = None
 
 
 class GPUsScreen(AreaScreen):
@@ -90,19 +76,12 @@ class GPUsScreen(AreaScreen):
         self.monitor = GpuMonitor()
         self.history = GpuHistory()
         self.inventory: Inventory | None = None
-        self.refreshes = 0
-        self._in_flight = False
         self._last_error = ""
-        self._timer: Timer | None = None
-        self._slurm_timer: Timer | None = None
+        self.gpu_reads = self.every(REFRESH_S, self.monitor.refresh, self._show_inventory,
+                                    self._show_error, what="the GPUs", hint="press r to try again")
         self.slurm: SlurmPanel | None = None
         """The Slurm panel, where Slurm is installed and configured (decided once, at start)."""
-        self.polling = False
-        """True while the screen is shown and its refresh timer runs."""
-
-    @property
-    def vocseg_app(self) -> VocsegApp:
-        return cast("VocsegApp", self.app)
+        self.slurm_reads: Periodic[ClusterView] | None = None
 
     @property
     def rules(self) -> PickRules:
@@ -115,6 +94,9 @@ class GPUsScreen(AreaScreen):
         yield GpuDetail(id="gpu-detail")
         if slurm_absent() is None:
             self.slurm = SlurmPanel()
+            self.slurm_reads = self.every(SLURM_REFRESH_S, read_cluster, self.slurm.show_view,
+                                          self.slurm.show_error, what="Slurm",
+                                          hint="press r to try again")
             yield self.slurm
 
     def on_mount(self) -> None:
@@ -123,66 +105,30 @@ class GPUsScreen(AreaScreen):
         self.set_reactive(GPUsScreen.selected, frozenset(choice.indices))
         self.set_reactive(GPUsScreen.pick_count, max(1, len(choice.indices)))
         self.watch(self.vocseg_app, "device_choice", lambda _: self._show_choice(), init=False)
-        self._timer = self.set_interval(REFRESH_S, self._refresh_gpus)
         if self.slurm is not None:
             self.add_class("-slurm")
-            self._slurm_timer = self.set_interval(SLURM_REFRESH_S, self.slurm.refresh_now)
-        self.polling = True
-        self.action_refresh()
+        for periodic in self.periodics:
+            periodic.start()
 
     def on_unmount(self) -> None:
         self.monitor.close()
-
-    def on_screen_suspend(self) -> None:
-        self.polling = False
-        for timer in (self._timer, self._slurm_timer):
-            if timer is not None:
-                timer.pause()
-
-    def on_screen_resume(self) -> None:
-        self.polling = True
-        for timer in (self._timer, self._slurm_timer):
-            if timer is not None:
-                timer.resume()
-        if self._timer is not None:
-            self.action_refresh()
 
     # Refreshing -----------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         """`r`: the local GPUs now, and the cluster too where there is a Slurm panel."""
-        self._refresh_gpus()
-        if self.slurm is not None:
-            self.slurm.refresh_now()
+        for periodic in self.periodics:
+            periodic.now()
 
-    def _refresh_gpus(self) -> None:
-        if not self._in_flight:  # a slow driver must not pile up threads
-            self._in_flight = True
-            self._refresh_in_thread()
+    def _show_error(self, error: VocsegError) -> None:
+        text = f"{error.message}\n{error.hint}"
+        if text != self._last_error:  # once, not every second while it lasts
+            self._last_error = text
+            self.notify(text, severity="error", title="GPUs")
+            show_markup(self.query_one("#gpu-status", Static), f"[red]{escape(text)}[/red]")
 
-    @work(thread=True, exclusive=True, group="gpus-refresh", exit_on_error=False)
-    def _refresh_in_thread(self) -> None:
-        try:
-            self.post_message(Refreshed(self.monitor.refresh()))
-        except VocsegError as error:
-            self.post_message(Refreshed(None, error))
-        except Exception as error:  # a driver bug must not leave the screen frozen
-            self.post_message(Refreshed(None, VocsegError(f"GPU query failed: {error}",
-                                                          "press r to try again")))
-
-    def on_refreshed(self, message: Refreshed) -> None:
-        self._in_flight = False
-        self.refreshes += 1
-        if message.error is not None:
-            text = f"{message.error.message}\n{message.error.hint}"
-            if text != self._last_error:  # once, not every second while it lasts
-                self._last_error = text
-                self.notify(text, severity="error", title="GPUs")
-                show_markup(self.query_one("#gpu-status", Static), f"[red]{escape(text)}[/red]")
-            return
+    def _show_inventory(self, inventory: Inventory) -> None:
         self._last_error = ""
-        inventory = message.inventory
-        assert inventory is not None
         self.inventory = inventory
         self.history.add(inventory)
         if inventory.cpu_only and not self.vocseg_app.device_choice.is_cpu:

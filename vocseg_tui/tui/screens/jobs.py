@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Static
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
+from vocseg_tui.core.jobs.errors import WorkDirHoldsRun
 from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume, stop
 from vocseg_tui.core.jobs.overview import JobListing, JobRow, Overview
 from vocseg_tui.core.jobs.queue import QueueRule
@@ -30,6 +31,7 @@ from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
 from vocseg_tui.core.scope import ProjectScope
 from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.job_detail import JobDetail
 from vocseg_tui.tui.widgets.job_launch import BackendOffer, LaunchChoice, LaunchDialog
 from vocseg_tui.tui.widgets.job_table import JobTable
@@ -48,6 +50,15 @@ class JobsRefreshed(Message):
 class JobActionDone(Message):
     text: str
     error: VocsegError | None = None
+
+
+@dataclass
+class NewRunAsked(Message):
+    """The launch found another run in the work dir: ask before training beside it."""
+
+    choice: LaunchChoice
+    devices: DeviceChoice
+    error: WorkDirHoldsRun
 
 
 class JobsScreen(AreaScreen):
@@ -178,12 +189,34 @@ class JobsScreen(AreaScreen):
             self._launch_in_thread(choice, self.app.device_choice)  # type: ignore[attr-defined]
 
     @work(thread=True, group="jobs-action", exit_on_error=False)
-    def _launch_in_thread(self, choice: LaunchChoice, devices: DeviceChoice) -> None:
+    def _launch_in_thread(self, choice: LaunchChoice, devices: DeviceChoice, new_run: bool = False) -> None:
         project = self.app.project  # type: ignore[attr-defined]
         request = LaunchRequest(choice.config, project.root, devices=devices,
                                 queue=QueueRule(gpus=devices.indices) if choice.queue else None,
-                                backend=choice.backend, max_retries=choice.retries, force=choice.force)
-        self._act(lambda: launch(request), "launched")
+                                backend=choice.backend, max_retries=choice.retries, force=choice.force,
+                                new_run=new_run)
+
+        def call() -> Job:
+            try:
+                return launch(request)
+            except WorkDirHoldsRun as error:
+                self.post_message(NewRunAsked(choice, devices, error))
+                raise
+        self._act(call, "launched")
+
+    def on_new_run_asked(self, message: NewRunAsked) -> None:
+        """Training into the folder would mix two runs: offer a folder of its own (the CLI's
+        --new-run), or nothing."""
+        error = message.error
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._launch_in_thread(message.choice, message.devices, True)
+
+        self.app.push_screen(ConfirmScreen(
+            f"{error.message}.\n\nTrain the new run in {error.new_dir} instead? The old run's files "
+            "stay as they are (to continue the old run, resume its job with r).",
+            yes="New run beside it", no="Cancel", stake="warning"), answered)
 
     def _act(self, call: Callable[[], Job], verb: str) -> None:
         """Run one core call (in a worker thread) and report its result as a message."""
@@ -201,6 +234,9 @@ class JobsScreen(AreaScreen):
         self.post_message(JobActionDone(text))
 
     def on_job_action_done(self, message: JobActionDone) -> None:
+        if isinstance(message.error, WorkDirHoldsRun):
+            self.refresh_jobs()  # asked instead (NewRunAsked)
+            return
         if message.error is not None:
             self.notify(f"{message.error.message}\n{message.error.hint}", severity="error", title="Jobs")
         elif message.text:

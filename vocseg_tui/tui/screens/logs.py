@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from textual import on, work
@@ -26,16 +26,8 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
-from vocseg_tui.core.jobs.progress import epoch_complete
-from vocseg_tui.core.logs import (
-    Batch,
-    History,
-    LogFeed,
-    LogTarget,
-    Progress,
-    all_targets,
-    is_error_anchor,
-)
+from vocseg_tui.core.jobs.log_targets import all_targets
+from vocseg_tui.core.logs import Batch, LogFeed, LogTarget, is_error_anchor
 from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.log_charts import LogCharts
@@ -257,9 +249,9 @@ class LogsScreen(AreaScreen):
         view = self.query_one(LogView)
         where = escape(shown(feed.path)) if feed.path else "waiting for the log to appear"
         state = f"{feed.target.state} · " if feed.target.state else ""
-        ended = feed.target.state not in ("", "running", "queued")
+        standing = history.standing(succeeded=feed.target.succeeded)
         parts = [f"[b]{escape(feed.target.title)}[/b]",
-                 f"{state}{_progress(history, feed.target.state).describe(eta=not ended)}"]
+                 f"{state}{standing.describe(eta=not feed.target.ended)}"]
         if history.train and history.train[-1].loss is not None:
             parts.append(f"loss {history.train[-1].loss:.4f}")
         if (best := history.best_val) is not None and best.miou is not None:
@@ -375,13 +367,3 @@ class LogsScreen(AreaScreen):
     def action_refresh_jobs(self) -> None:
         self.load_targets()
 
-
-def _progress(history: History, state: str) -> Progress:
-    """Where the run stands, with an epoch whose checkpoint or validation was logged (or a run
-    that succeeded) counted whole: its last iterations log no line of their own."""
-    p = history.progress
-    latest = history.latest_val
-    if p.iters and epoch_complete(p.epoch, ended_epoch=latest.epoch if latest else None,
-                                  succeeded=state == "succeeded"):
-        return replace(p, iter=p.iters)
-    return p

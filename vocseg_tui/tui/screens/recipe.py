@@ -110,8 +110,8 @@ class RecipeScreen(AreaScreen):
     # Building ---------------------------------------------------------------------------------
 
     def _initial_recipe(self) -> Recipe:
-        project = self.app.project  # type: ignore[attr-defined]
-        choice: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
+        choice: DeviceChoice = self.vocseg_app.device_choice
         size = dataset_size_from_lists(project.voc_root)
         base = starting_recipe(project.configs_dir, project.configs()) or Recipe()
         return base.with_changes(gpus=0 if choice.is_cpu else len(choice.indices), dataset_size=size,
@@ -222,7 +222,7 @@ class RecipeScreen(AreaScreen):
                 self._schedule_check()
 
     def _refresh_derived(self) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
         derived = derive(self.recipe)
         key = (self.recipe.work_dir, self.recipe.arch)
         measuring = key not in self._speeds
@@ -244,7 +244,7 @@ class RecipeScreen(AreaScreen):
         work_dir, arch = key
         speed = None
         try:
-            speed = seconds_per_iter(self.app.project.root / work_dir, arch)  # type: ignore[attr-defined]
+            speed = seconds_per_iter(self.vocseg_app.project.root / work_dir, arch)
         finally:
             self.post_message(Measured(key, speed))
 
@@ -288,7 +288,7 @@ class RecipeScreen(AreaScreen):
         self._run_check(text, save_to)
 
     def _run_check(self, text: str, save_to: Path | None) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
         try:
             findings = check_text(text, project.configs_dir, processes=self.recipe.processes,
                                   project_root=project.root, loader=self.loader)
@@ -408,7 +408,7 @@ class RecipeScreen(AreaScreen):
 
     @work(thread=True, exclusive=True, group="recipe-diff", exit_on_error=False)
     def _diff(self, text: str) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
         try:
             self.post_message(Diffed(diff_against_shipped(text, project.configs_dir, project.root,
                                                           self.loader)))

@@ -2,21 +2,19 @@
 
 Shown only where Slurm is installed and configured (a login node usually has no GPU of its
 own, so these are the GPUs the user can really get). `sinfo` and `squeue` can take seconds on
-a busy controller, so `refresh_now` reads them in a thread worker; the screen owns the timer
-and pauses it while hidden. A failed read keeps the last tables and says why in one line.
+a busy controller, so the screen reads them in a periodic thread read (paused while hidden) and
+hands each result to `show_view` / `show_error`. A failed read keeps the last tables and says
+why in one line.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.markup import escape
-from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.errors import VocsegError
@@ -26,7 +24,6 @@ from vocseg_tui.core.slurm.cluster import (
     QueuedJob,
     SlurmNode,
     SlurmPartition,
-    read_cluster,
 )
 
 NODE_COLUMNS = (("where", "partition / node"), ("state", "state"), ("cpus", "CPUs free"),
@@ -34,14 +31,6 @@ NODE_COLUMNS = (("where", "partition / node"), ("state", "state"), ("cpus", "CPU
 JOB_COLUMNS = (("id", "job"), ("name", "name"), ("state", "state"), ("partition", "partition"),
                ("time", "time/limit"), ("gpus", "GPUs"), ("why", "where/why"))
 NAME_WIDTH = 18
-
-
-@dataclass
-class ClusterRead(Message):
-    """A read of the cluster finished: the view, or why it failed."""
-
-    view: ClusterView | None
-    error: VocsegError | None = None
 
 
 def _free_cell(free: int, total: int) -> Text:
@@ -84,7 +73,6 @@ class SlurmPanel(Vertical):
         self.view: ClusterView | None = None
         self.error: VocsegError | None = None
         self.reads = 0
-        self._in_flight = False
         self._read_at = 0.0
 
     def compose(self) -> ComposeResult:
@@ -100,30 +88,17 @@ class SlurmPanel(Vertical):
         self.query_one("#slurm-nodes", DataTable).border_title = "partitions and nodes"
         self.query_one("#slurm-jobs", DataTable).border_title = "your jobs"
 
-    def refresh_now(self) -> None:
-        if not self._in_flight:  # a slow slurmctld must not pile up threads
-            self._in_flight = True
-            self._read_in_thread()
-
-    @work(thread=True, exclusive=True, group="slurm-refresh", exit_on_error=False)
-    def _read_in_thread(self) -> None:
-        try:
-            self.post_message(ClusterRead(read_cluster()))
-        except VocsegError as error:
-            self.post_message(ClusterRead(None, error))
-        except Exception as error:  # an odd sinfo must not leave the panel frozen
-            self.post_message(ClusterRead(None, VocsegError(f"reading Slurm failed: {error}",
-                                                            "press r to try again")))
-
-    def on_cluster_read(self, message: ClusterRead) -> None:
-        message.stop()
-        self._in_flight = False
+    def show_view(self, view: ClusterView) -> None:
         self.reads += 1
-        self.error = message.error
-        if message.view is not None:
-            self.view = message.view
-            self._read_at = time.time()
-            self._fill_tables(message.view)
+        self.error = None
+        self.view = view
+        self._read_at = time.time()
+        self._fill_tables(view)
+        self._summarize()
+
+    def show_error(self, error: VocsegError) -> None:
+        self.reads += 1
+        self.error = error
         self._summarize()
 
     def _summarize(self) -> None:

@@ -9,13 +9,14 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from vocseg_tui.core.jobs.overview import JobRow
+from vocseg_tui.core.jobs.states import JobState
 
 COLUMNS = (("id", "ID"), ("state", "state"), ("name", "config"), ("device", "device"),
            ("progress", "progress"), ("eta", "ETA"), ("loss", "loss"), ("miou", "mIoU"),
            ("age", "started"), ("detail", "detail"))
 WITH_PROJECT = (COLUMNS[0], ("project", "project"), *COLUMNS[1:])
-STATE_STYLE = {"queued": "yellow", "running": "bold green", "succeeded": "green", "failed": "bold red",
-               "stopped": "magenta", "lost": "red"}
+STATE_STYLE = {JobState.QUEUED: "yellow", JobState.RUNNING: "bold green", JobState.SUCCEEDED: "green",
+               JobState.FAILED: "bold red", JobState.STOPPED: "magenta", JobState.LOST: "red"}
 
 
 def _age(seconds: float) -> str:
@@ -34,13 +35,13 @@ def cells(row: JobRow, now: float, *, with_project: bool = False) -> list[Text]:
     detail = job.waiting_for or job.failure or (row.attach or "")
     if job.parent_id and not detail:
         detail = f"resumes #{job.parent_id}"
-    if job.state.value == "failed" and job.exit_code is not None:
+    if job.state is JobState.FAILED and job.exit_code is not None:
         detail = f"exit {job.exit_code}: {detail}"
     project = [Text(row.project, style="cyan")] if with_project else []
     return [
         Text(str(job.id), justify="right"),
         *project,
-        Text(job.state.value, style=STATE_STYLE.get(job.state.value, "")),
+        Text(job.state.value, style=STATE_STYLE.get(job.state, "")),
         Text(job.name),
         Text(device),
         Text(p.label() or "-"),
