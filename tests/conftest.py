@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.projects import TwoProjects, two_trained_projects
 from tests.training import TrainedRun, train_sample
 from vocseg_tui.core.project import STATE_DIR_ENV, Project
 from vocseg_tui.core.sample import create_sample
@@ -45,3 +46,9 @@ def trained_sample(tmp_path_factory: pytest.TempPathFactory, pristine_sample: Pa
     root = tmp_path_factory.mktemp("trained") / "sample"
     shutil.copytree(pristine_sample, root)
     return train_sample(Project.open(root))
+
+
+@pytest.fixture
+def two_projects(trained_sample: TrainedRun, tmp_path: Path) -> TwoProjects:
+    """Two trained projects with a job each in this test's registry (the other's run newer)."""
+    return two_trained_projects(trained_sample, tmp_path)

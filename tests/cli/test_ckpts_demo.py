@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.images import uniform_png
+from tests.projects import TwoProjects
 from tests.training import TrainedRun
 from vocseg_tui.cli import main
 from vocseg_tui.core.devices import DeviceChoice
@@ -56,7 +57,10 @@ def test_ckpts_json_lists_every_checkpoint_with_miou_best_and_integrity(
     data = (work / "epoch_1.pth").read_bytes()
     (work / "epoch_1.pth").write_bytes(data[:4096])
     assert main(["--project", str(root), "ckpts", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema"] == 1 and document["other_projects"] == 0
+    rows = document["checkpoints"]
+    assert {r["project"] for r in rows} == {str(root.resolve())}
     by_name = {Path(r["path"]).name: r for r in rows}
     assert set(by_name) == {p.name for p in work.glob("*.pth")}
     assert [n for n, r in by_name.items() if r["best"]] == [next(work.glob("best_*.pth")).name]
@@ -65,6 +69,30 @@ def test_ckpts_json_lists_every_checkpoint_with_miou_best_and_integrity(
     assert main(["ckpts", str(work)]) == 0  # one run folder, as text
     text = capsys.readouterr().out
     assert "DAMAGED" in text and "best" in text and "last" in text
+
+
+@pytest.mark.slow
+def test_ckpts_lists_the_projects_own_runs_and_all_projects_with_theirs(
+        two_projects: TwoProjects, capsys: pytest.CaptureFixture[str]) -> None:
+    mine, other = two_projects.mine, two_projects.other
+    assert main(["--project", str(mine.root), "ckpts", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {Path(c["path"]).parent for c in document["checkpoints"]} == {two_projects.my_run}
+    assert document["other_projects"] == 1
+    assert main(["--project", str(mine.root), "ckpts"]) == 0
+    text = capsys.readouterr().out
+    assert "other_tiny" not in text
+    assert "1 other project(s) have jobs in the registry: add --all-projects" in text
+
+    assert main(["--project", str(mine.root), "ckpts", "--all-projects", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["checkpoints"]
+    assert {(Path(c["path"]).parent, c["project"]) for c in rows} == {
+        (two_projects.my_run, str(mine.root)), (two_projects.other_run, str(other.root))}
+    assert main(["--project", str(mine.root), "ckpts", "--all-projects"]) == 0
+    text = capsys.readouterr().out
+    assert "[other-project]  other_tiny" in text and "[my-project]  sample_tiny" in text
+    assert main(["ckpts", str(two_projects.my_run), "--all-projects"]) == 2
+    assert "both say where to look" in capsys.readouterr().err
 
 
 def test_ckpts_on_a_missing_folder_is_bad_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -33,7 +33,7 @@ def test_sample_creates_a_project_and_refuses_to_clobber(tmp_path: Path) -> None
     done = vocseg("sample", str(tmp_path / "proj"), "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
-    assert summary["images"] > 0 and Path(summary["config"]).is_file()
+    assert summary["schema"] == 1 and summary["images"] > 0 and Path(summary["config"]).is_file()
     again = vocseg("sample", str(tmp_path / "proj"))
     assert again.returncode == 2
     assert again.stderr.startswith("error: ") and "hint: " in again.stderr
@@ -48,7 +48,9 @@ def test_missing_project_is_a_clear_error(tmp_path: Path) -> None:
 
 def test_doctor_reports_the_stack_with_fixes() -> None:
     done = vocseg("doctor", "--json")
-    checks = {c["name"]: c for c in json.loads(done.stdout)}
+    document = json.loads(done.stdout)
+    assert document["schema"] == 1
+    checks = {c["name"]: c for c in document["checks"]}
     assert {"Python", "torch", "mmcv version", "mmcv compiled ops", "mmseg",
             "checkpoint loading", "NVML", "tmux", "lingering"} <= checks.keys()
     assert checks["mmcv compiled ops"]["status"] == "ok"  # the set-up builds them
@@ -94,7 +96,8 @@ def test_jobs_piped_into_head_ends_quietly(isolated_state_dir: Path, tmp_path: P
     for i in range(1500):
         registry.add(name=f"job{i}", config="/p/c.py", work_dir=str(tmp_path / "w"), cwd="/p",
                      state=JobState.FAILED, exit_code=1, failure="x" * 70)
-    for args, head_args in ((["jobs"], ["-3"]), (["jobs", "--json"], ["-c", "10"])):
+    for args, head_args in ((["jobs", "--all-projects"], ["-3"]),
+                            (["jobs", "--all-projects", "--json"], ["-c", "10"])):
         jobs = subprocess.Popen([sys.executable, "-m", "vocseg_tui", *args], stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, env=state_dir_env(isolated_state_dir))
         head = subprocess.Popen(["head", *head_args], stdin=jobs.stdout, stdout=subprocess.PIPE)
@@ -103,7 +106,7 @@ def test_jobs_piped_into_head_ends_quietly(isolated_state_dir: Path, tmp_path: P
         out, _ = head.communicate(timeout=60)
         err = jobs.stderr.read().decode()
         assert jobs.wait(timeout=60) == 0, err
-        assert out.startswith(b"  ID  STATE" if head_args == ["-3"] else b"[{")
+        assert out.startswith(b"  ID  STATE" if head_args == ["-3"] else b'{"all_proj')
         assert err == ""  # no BrokenPipeError, no "Exception ignored"
 
 
@@ -142,3 +145,16 @@ def test_train_refuses_what_would_fail_in_the_first_minute(sample_project: Proje
     err = refused(root, "configs/sample_tiny.py", "--cfg-options", f"model.pretrained={url}")
     assert "need a download this machine cannot make" in err
     assert f"download {url} where there is internet" in err
+
+
+def test_every_json_output_is_an_object_with_a_schema(sample_project: Project, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """So that a field can be added around the data later (jobs, ckpts and doctor were lists)."""
+    from vocseg_tui.cli import main
+
+    root = str(sample_project.root)
+    for args in (["jobs"], ["jobs", "--all-projects"], ["ckpts"], ["ckpts", "--all-projects"], ["gpus"],
+                 ["recipe"], ["sample", str(tmp_path / "another")]):
+        assert main(["--project", root, *args, "--json"]) == 0, args
+        document = json.loads(capsys.readouterr().out)
+        assert isinstance(document, dict) and document["schema"] == 1, args

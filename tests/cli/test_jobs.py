@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,10 @@ from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.project import Project
 
 
-def test_jobs_json_is_an_empty_list_at_first(capsys: pytest.CaptureFixture[str]) -> None:
+def test_jobs_json_is_an_object_with_no_jobs_at_first(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["jobs", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == []
+    document = json.loads(capsys.readouterr().out)
+    assert document["schema"] == 1 and document["jobs"] == [] and document["elsewhere"] == 0
 
 
 def test_jobs_lists_objects_with_the_documented_fields(capsys: pytest.CaptureFixture[str],
@@ -26,14 +28,51 @@ def test_jobs_lists_objects_with_the_documented_fields(capsys: pytest.CaptureFix
     registry.add(name="a", config="/p/c.py", work_dir=str(tmp_path), cwd="/p", backend="local",
                  state=JobState.FAILED, exit_code=137, signal=9, parent_id=parent.id, train_pid=4242,
                  failure="the process was killed by SIGKILL")
-    assert main(["jobs", "--json"]) == 0
-    rows = json.loads(capsys.readouterr().out)
+    assert main(["jobs", "--all-projects", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["jobs"]
     assert [r["id"] for r in rows] == [parent.id + 1, parent.id]
-    assert {"id", "state", "exit_code", "pid", "work_dir", "config", "parent_id"} <= set(rows[0])
+    assert {"id", "state", "exit_code", "pid", "work_dir", "config", "parent_id", "project"} <= set(rows[0])
     assert rows[0]["parent_id"] == parent.id and rows[0]["pid"] == 4242 and rows[0]["state"] == "failed"
-    assert main(["jobs"]) == 0
+    assert main(["jobs", "--all-projects"]) == 0
     text = capsys.readouterr().out
     assert "exit 137: the process was killed by SIGKILL" in text and "stopped" in text
+
+
+def _two_projects(sample_project: Project, tmp_path: Path) -> tuple[Project, Project, int, int]:
+    """The sample project and a second one, each with a job in the one registry of this user."""
+    other = Project.open(shutil.copytree(sample_project.root, tmp_path / "other-project"))
+    registry = Registry()
+    ids = []
+    for project in (sample_project, other):
+        ids.append(registry.add(name="sample_tiny", config=str(project.configs_dir / "sample_tiny.py"),
+                                work_dir=str(project.work_dirs / "sample_tiny"), cwd=str(project.root),
+                                backend="local", state=JobState.SUCCEEDED).id)
+    return sample_project, other, ids[0], ids[1]
+
+
+def test_jobs_lists_the_projects_own_jobs_and_all_projects_with_a_column(
+        sample_project: Project, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    mine, other, my_job, other_job = _two_projects(sample_project, tmp_path)
+    assert main(["--project", str(mine.root), "jobs", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [j["id"] for j in document["jobs"]] == [my_job] and document["elsewhere"] == 1
+    assert document["jobs"][0]["project"] == str(mine.root) and not document["all_projects"]
+    assert main(["--project", str(other.root), "jobs"]) == 0
+    text = capsys.readouterr().out
+    assert "PROJECT" not in text and f"\n{other_job:>4}  succeeded" in text
+    assert f"\n{my_job:>4}  " not in text
+    assert "1 job(s) of other projects not shown: add --all-projects" in text
+
+    assert main(["--project", str(mine.root), "jobs", "--all-projects", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert {j["id"]: j["project"] for j in document["jobs"]} == {my_job: str(mine.root),
+                                                                  other_job: str(other.root)}
+    assert document["all_projects"] and document["elsewhere"] == 0
+    assert main(["--project", str(mine.root), "jobs", "--all-projects"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "PROJECT" in lines[0] and "other projects not shown" not in "\n".join(lines)
+    assert {line.split()[0]: line.split()[2] for line in lines[1:]} == {
+        str(my_job): mine.root.name, str(other_job): "other-project"}
 
 
 def test_bad_launches_exit_2_with_a_hint(sample_project: Project, capsys: pytest.CaptureFixture[str]) -> None:

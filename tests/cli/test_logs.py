@@ -47,6 +47,7 @@ def test_last_lines_only(work_dir: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_json_lines_hold_losses_and_validations(work_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["logs", str(work_dir), "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert all(r["schema"] == 1 for r in records)
     train = [r for r in records if r["type"] == "train"]
     vals = [r for r in records if r["type"] == "val"]
     assert len(train) == 6 and {"loss", "lr", "decode.loss_ce", "aux.loss_ce", "eta"} <= set(train[0])

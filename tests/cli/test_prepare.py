@@ -31,6 +31,7 @@ def test_download_through_environment_overrides_then_json_summary(
     done = _prepare("--data-root", str(tmp_path / "data"), "--download", "--json", env=env)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
+    assert summary["schema"] == 1
     assert {k: summary[k] for k in ("train", "val", "aug", "trainaug", "converted", "skipped", "failed")} == {
         "train": 8, "val": 6, "aug": 18, "trainaug": 26, "converted": 26, "skipped": 0, "failed": []}
     assert summary["complete"] and summary["verified"] and not summary["official"]

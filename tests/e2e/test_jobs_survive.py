@@ -60,7 +60,7 @@ def test_jobs_finish_after_their_launcher_is_sigkilled_or_its_session_hangs_up(
         assert (project.work_dirs / work_dir / "epoch_1.pth").is_file()
         assert "Epoch(train) [1]" in job.log_path.read_text()
 
-    listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)
+    listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)["jobs"]
     by_id = {row["id"]: row for row in listed}
     for job_id in (killed_job, hung_up_job):
         row = by_id[job_id]

@@ -34,7 +34,7 @@ class Cli:
         return json.loads(self.run(*args, "--json").stdout)
 
     def job(self, job_id: int) -> dict[str, Any]:
-        jobs = {job["id"]: job for job in self.json("jobs")}
+        jobs = {job["id"]: job for job in self.json("jobs")["jobs"]}
         return dict(jobs[job_id])
 
     def wait_state(self, job_id: int, states: set[str], step: str, timeout: float = 150) -> dict[str, Any]:
@@ -79,7 +79,7 @@ def test_whole_loop_headless(tmp_path: Path) -> None:
     assert "Epoch(train) [2]" in attempt and "Epoch(train) [3]" in attempt
     assert "Epoch(train) [1]" not in attempt, "the resumed attempt must not train epoch 1 again"
 
-    checkpoints = cli.json("ckpts", str(work_dir))
+    checkpoints = cli.json("ckpts", str(work_dir))["checkpoints"]
     best = [c for c in checkpoints if c["best"]]
     assert len(best) == 1 and all(c["ok"] for c in checkpoints)
 

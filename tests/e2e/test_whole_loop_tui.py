@@ -34,7 +34,7 @@ EPOCHS = 30
 def jobs_from_outside(project: Path) -> list[dict[str, object]]:
     done = subprocess.run([sys.executable, "-m", "vocseg_tui", "--project", str(project), "jobs",
                            "--json"], capture_output=True, text=True, check=True, timeout=60)
-    return list(json.loads(done.stdout))
+    return list(json.loads(done.stdout)["jobs"])
 
 
 @pytest.fixture

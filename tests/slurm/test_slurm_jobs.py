@@ -74,7 +74,7 @@ def test_sample_recipe_runs_to_success_with_checkpoints(slurm: Cluster, sample_p
     assert "srun " in script and "tools/train.py" in script and f"--partition={slurm.partition}" in script
     assert "#SBATCH --signal=B:USR1@60" in script  # checkpoint and stop before the 10-minute limit
     assert "Epoch(train)" in job.log_path.read_text(errors="replace")  # the output file is the log
-    listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)
+    listed = json.loads(cli("jobs", "--json", cwd=project.root).stdout)["jobs"]
     assert [j["state"] for j in listed if j["id"] == job_id] == ["succeeded"]
     gone_from_queue(SlurmBackend.record(job).job_id)
     after = query(SlurmBackend.record(job).job_id)  # from the job completion log now

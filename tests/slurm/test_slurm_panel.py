@@ -90,7 +90,7 @@ def test_a_drained_node_offers_no_free_gpus(busy: tuple[str, str]) -> None:
 def test_cli_json_and_text(busy: tuple[str, str], tmp_path: Path) -> None:
     holding, waiting = busy
     document = json.loads(cli("gpus", "--slurm", "--json", cwd=tmp_path).stdout)
-    assert document["gpus_free"] == 1 and document["gpus_total"] == GPUS
+    assert document["schema"] == 1 and document["gpus_free"] == 1 and document["gpus_total"] == GPUS
     assert document["partitions"][0]["nodes"][0]["gpus_free"] == 1
     jobs = {job["job_id"]: job for job in document["jobs"]}
     assert jobs[holding]["vocseg"] and jobs[waiting]["reason"] == "Resources"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable
 
+from tests.projects import TwoProjects
 from tests.training import TrainedRun
 from vocseg_tui.core.checkpoints import scan_run
 from vocseg_tui.core.checkpoints.evaluate import evaluation_status
@@ -178,3 +179,28 @@ async def test_resume_refuses_best_at_once_and_asks_only_for_a_resumable_file(pr
         await pilot.press("n")
         await _wait(pilot, lambda: not isinstance(app.screen, ConfirmScreen))
     assert Registry().all_jobs() == []
+
+
+async def test_only_the_open_projects_runs_until_a_shows_every_project(two_projects: TwoProjects) -> None:
+    """The registry is shared by every project: the other project's newer run is left out
+    (and said to exist) until `a`, which adds a project column; `a` again hides it."""
+    app = make_app(two_projects.mine, start="checkpoints")
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await _open(pilot, app)
+        table = screen.query_one(CheckpointTable)
+        assert {Path(key).parent for key in _rows(screen)} == {two_projects.my_run}
+        assert "project" not in [str(c.label) for c in table.columns.values()]
+        summary = str(screen.query_one("#ckpt-summary").render())
+        assert "1 other project(s) have jobs (a shows their runs)" in summary
+
+        await pilot.press("a")
+        await _wait(pilot, lambda: {Path(key).parent for key in _rows(screen)} == {
+            two_projects.my_run, two_projects.other_run})
+        assert [str(c.label) for c in table.columns.values()][:2] == ["project", "run"]
+        shown = {row[0]: row[1] for row in _rows(screen).values() if row[0]}
+        assert shown == {"other-project": "other_tiny", "my-project": "sample_tiny"}
+        assert "in every project" in str(screen.query_one("#ckpt-summary").render())
+
+        await pilot.press("a")
+        await _wait(pilot, lambda: {Path(key).parent for key in _rows(screen)} == {two_projects.my_run})
+        assert "project" not in [str(c.label) for c in table.columns.values()]

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.images import uniform_png
+from tests.projects import TwoProjects
 from tests.training import TrainedRun
 from tests.tui.waiting import until
 from vocseg_tui.core.devices import DeviceChoice
@@ -71,6 +72,18 @@ async def test_a_bad_image_is_reported_and_the_screen_keeps_working(
         assert "not an image" in str(screen.query_one("#demo-stage").render())
         assert screen.result is None and app.is_running
         assert not any((trained_sample.project.root / "outputs").glob("*holiday*"))
+
+
+@pytest.mark.slow
+async def test_the_default_checkpoint_is_the_open_projects(two_projects: TwoProjects) -> None:
+    """Another project's run, newer and registered in the same registry, is not the default."""
+    app = make_app(two_projects.mine, start="demo")
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, DemoScreen)
+        await _wait(pilot, lambda: screen.checkpoint is not None)
+        assert screen.checkpoint is not None and screen.checkpoint.parent == two_projects.my_run
+        assert screen.checkpoint.name.startswith("best_")
 
 
 async def test_without_checkpoints_the_demo_key_explains(sample_project: Project) -> None:

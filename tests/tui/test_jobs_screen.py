@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -191,3 +192,33 @@ async def test_an_orphaned_training_shows_as_such_and_s_stops_it(sample_project:
                                            for n in app._notifications), what="the notification")
     finally:
         orphan.end()
+
+
+async def test_jobs_of_other_projects_show_only_after_a_with_a_project_column(
+        sample_project: Project, tmp_path: Path) -> None:
+    """The registry is per user: another project's job is left out (and counted) until `a`."""
+    _, running = _jobs(sample_project)
+    other = Project.open(shutil.copytree(sample_project.root, tmp_path / "other-project"))
+    theirs = Registry().add(name="theirs", config=str(other.configs_dir / "sample_tiny.py"),
+                            work_dir=str(other.work_dirs / "theirs"), cwd=str(other.root), backend="local",
+                            state=JobState.SUCCEEDED)
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(160, 40)) as pilot:
+        table = app.screen.query_one(JobTable)
+        status = app.screen.query_one("#jobs-status")
+        await until(pilot, lambda: table.row_count == 2, what="this project's two jobs")
+        assert str(theirs.id) not in [str(k.value) for k in table.rows]
+        assert "project" not in [str(c.label) for c in table.columns.values()]
+        assert "1 more in other projects (a shows them)" in str(status.render())
+
+        await pilot.press("a")
+        await until(pilot, lambda: table.row_count == 3, what="every project's three jobs")
+        assert [str(c.label) for c in table.columns.values()][:2] == ["ID", "project"]
+        assert str(table.get_row(str(theirs.id))[1]) == "other-project"
+        assert str(table.get_row(str(running))[1]) == sample_project.root.name
+        assert str(table.get_row(str(theirs.id))[3]) == "theirs"  # the columns after it moved along
+        assert "in every project" in str(status.render())
+
+        await pilot.press("a")
+        await until(pilot, lambda: table.row_count == 2, what="this project's jobs again")
+        assert "project" not in [str(c.label) for c in table.columns.values()]

@@ -12,6 +12,8 @@ from typing import Any
 from vocseg_tui.cli.output import ExitCode, print_json
 
 ORDER = 60
+JSON_SCHEMA = 1
+"""The `ckpts --json` object; 1: the first object (before it, a bare list of checkpoints)."""
 
 
 def register(commands: Any) -> None:
@@ -20,18 +22,23 @@ def register(commands: Any) -> None:
         help="list checkpoints with their validation mIoU; best, last and damaged ones marked",
         description=(
             "List the runs under WORK_DIR (default: the project's work_dirs/ and the runs of "
-            "registered jobs) or the one run WORK_DIR is, with every checkpoint's validation "
-            "mIoU (from scalars.json), the best and the last marked, and an integrity check of "
-            "the zip container (no tensors are loaded)."
+            "its registered jobs elsewhere; with --all-projects, every project's) or the one run "
+            "WORK_DIR is, with every checkpoint's validation mIoU (from scalars.json), the best "
+            "and the last marked, and an integrity check of the zip container (no tensors are "
+            "loaded)."
         ),
-        epilog="--json prints a list of objects: path, run, kind, epoch, iter, mIoU, best, last, ok, "
-               "problem, size, mtime.",
+        epilog='--json prints {"schema": 1, "checkpoints": [...], "other_projects": N}, each checkpoint '
+               "an object: path, run, project, kind, epoch, iter, mIoU, best, last, ok, problem, size, "
+               "mtime.",
     )
     parser.add_argument("work_dir", nargs="?", metavar="WORK_DIR",
                         help="a work_dirs folder or one run's folder")
     parser.add_argument("--deep", action="store_true",
                         help="also check the CRC of every tensor (reads every file whole)")
-    parser.add_argument("--json", action="store_true", help="print a JSON list")
+    parser.add_argument("--all-projects", action="store_true",
+                        help="the runs of every project the job registry knows, not only this one's")
+    parser.add_argument("--json", action="store_true",
+                        help='print {"schema": 1, "checkpoints": [...], ...}')
     parser.set_defaults(handler=run)
 
     evaluate = commands.add_parser(
@@ -59,9 +66,12 @@ def register(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vocseg_tui.core.checkpoints import CheckpointError, discover_runs, scan_run
+    from vocseg_tui.core.checkpoints import CheckpointError, list_runs, scan_run
     from vocseg_tui.core.project import Project
 
+    other_projects = 0
+    if args.work_dir and args.all_projects:
+        raise CheckpointError("WORK_DIR and --all-projects both say where to look", "pass one of them")
     if args.work_dir:
         folder = Path(args.work_dir).expanduser()
         if not folder.is_dir():
@@ -71,21 +81,27 @@ def run(args: argparse.Namespace) -> int:
             scan_run(sub.resolve(), deep=args.deep) for sub in sorted(folder.iterdir())
             if sub.is_dir() and any(sub.glob("*.pth"))]
     else:
-        runs = discover_runs(Project.open(args.project), deep=args.deep)
+        listing = list_runs(Project.open(args.project), all_projects=args.all_projects, deep=args.deep)
+        runs, other_projects = listing.runs, listing.other_projects
     if args.json:
-        print_json([c.to_json() for r in runs for c in r.checkpoints])
+        print_json({"schema": JSON_SCHEMA, "other_projects": other_projects,
+                    "checkpoints": [c for r in runs for c in r.checkpoints_json()]})
         return ExitCode.OK
     if not runs:
         print("no checkpoints found")
-        return ExitCode.OK
     for one in runs:
-        _print_run(one)
+        _print_run(one, with_project=args.all_projects)
+    if other_projects:
+        print(f"({other_projects} other project(s) have jobs in the registry: add --all-projects)")
     return ExitCode.OK
 
 
-def _print_run(run: Any) -> None:
+def _print_run(run: Any, *, with_project: bool = False) -> None:
+    from vocseg_tui.core.scope import project_label
+
     config = run.config_dump.name if run.config_dump else "NO CONFIG DUMP (demo and evaluation need it)"
-    print(f"{run.name}  {run.work_dir}  config: {config}")
+    project = f"[{project_label(run.project)}]  " if with_project else ""
+    print(f"{project}{run.name}  {run.work_dir}  config: {config}")
     print(f"  {'checkpoint':<28} {'step':>10} {'mIoU':>7} {'size':>9}  {'modified':<16}  marks")
     for c in run.checkpoints:
         marks = " ".join(m for m, on in (("best", c.best), ("last", c.last)) if on)

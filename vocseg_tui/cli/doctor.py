@@ -10,6 +10,8 @@ from vocseg_tui.cli.output import ExitCode, print_json
 STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red", "skip": "dim"}
 
 ORDER = 90
+JSON_SCHEMA = 1
+"""The `doctor --json` object {schema, checks}; 1: the first object (before it, a bare list)."""
 
 
 def register(commands: Any) -> None:
@@ -18,7 +20,7 @@ def register(commands: Any) -> None:
         description="Check that this machine can train, and say how to fix what cannot. "
                     "Exit 0 when no check failed (warnings allowed), 1 otherwise.",
     )
-    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.add_argument("--json", action="store_true", help='print {"schema": 1, "checks": [...]}')
     parser.set_defaults(handler=run)
 
 
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     checks = run_checks()
     if args.json:
-        print_json([check.__dict__ for check in checks])
+        print_json({"schema": JSON_SCHEMA, "checks": [check.__dict__ for check in checks]})
     else:
         table = Table(title="vocseg-tui doctor")
         for column in ("check", "status", "found", "fix"):

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from vocseg_tui.core.slurm.cluster import ClusterView
 
 ORDER = 20
+SLURM_JSON_SCHEMA = 1
+"""The `gpus --slurm --json` object."""
 
 
 def register(commands: Any) -> None:
@@ -161,7 +163,7 @@ def _slurm(args: argparse.Namespace) -> int:
                           "drop --pick; ask Slurm for GPUs with `train --backend slurm --gpus-per-node N`")
     view = read_cluster()
     if args.json:
-        print_json(view.to_json())
+        print_json({"schema": SLURM_JSON_SCHEMA, **view.to_json()})
     else:
         print(render_slurm(view))
     return ExitCode.OK

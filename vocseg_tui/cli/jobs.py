@@ -4,9 +4,12 @@
 detached and outlives this shell); `train --dry-run` prints what would run and starts nothing;
 `jobs` lists every job; `stop` and `resume` control one. With --json the output is an API:
 `train` and `resume` print {"schema": 1, "id": N}; `train --dry-run --json` prints the launch
-plan (schema, argv, env, nproc, backend, launcher, backend_kind, script); `jobs` prints a list
-of objects with at least id, state, exit_code, pid (the training process), work_dir, config
-and parent_id. The back ends' own options (Slurm's --partition, ...) come from the back ends.
+plan (schema, argv, env, nproc, backend, launcher, backend_kind, script); `jobs` prints
+{"schema": 1, "project", "all_projects", "elsewhere", "jobs": [...]}, each job an object with at
+least id, state, exit_code, pid (the training process), work_dir, config, parent_id and project.
+`jobs` lists the open project's jobs (the registry holds every project's); `--all-projects`
+lists them all, with a PROJECT column. The back ends' own options (Slurm's --partition, ...)
+come from the back ends.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from vocseg_tui.cli.output import ExitCode, print_json
 
 ORDER = 40
 SCHEMA = 1
+JOBS_SCHEMA = 1
+"""The `jobs --json` object; 1: the first object (before it, a bare list of jobs)."""
 
 
 def register(commands: Any) -> None:
@@ -64,8 +69,13 @@ def register(commands: Any) -> None:
     train.set_defaults(handler=run_train)
 
     jobs = commands.add_parser("jobs", help="list training jobs with state and progress",
-                               description="Every job of this user, newest first.")
-    jobs.add_argument("--json", action="store_true", help="print a JSON list")
+                               description="The jobs of this project (--project DIR, default: the "
+                                           "current directory), newest first.")
+    jobs.add_argument("--all-projects", action="store_true",
+                      help="every project's jobs (the registry is shared by all of them), "
+                           "with a project column")
+    jobs.add_argument("--json", action="store_true",
+                      help='print {"schema": 1, "jobs": [...], ...}')
     jobs.set_defaults(handler=run_jobs)
 
     stop = commands.add_parser("stop", help="stop a job now, or after its current epoch")
@@ -202,17 +212,33 @@ def _print_started(job: Any, registry: Any) -> None:
 
 def run_jobs(args: argparse.Namespace) -> int:
     from vocseg_tui.core.jobs.overview import Overview
-    from vocseg_tui.core.jobs.states import JobState
+    from vocseg_tui.core.project import Project
+    from vocseg_tui.core.scope import ProjectScope
 
-    rows = Overview().rows()
+    scope = ProjectScope.of(Project.open(args.project), all_projects=args.all_projects)
+    listing = Overview().listing(scope)
+    rows = listing.rows
     if args.json:
-        print_json([{**r.job.to_json(), "progress": r.progress.__dict__, "attach": r.attach} for r in rows])
+        print_json({"schema": JOBS_SCHEMA, "project": str(scope.current), "all_projects": scope.every_project,
+                    "elsewhere": listing.elsewhere,
+                    "jobs": [{**r.job.to_json(), "progress": r.progress.__dict__, "attach": r.attach}
+                             for r in rows]})
         return ExitCode.OK
     if not rows:
-        print("no jobs yet: launch one with `vocseg-tui train CONFIG`")
-        return ExitCode.OK
-    print(f"{'ID':>4}  {'STATE':<9}  {'NAME':<18} {'PROGRESS':<18} {'ETA':>8} {'LOSS':>7} {'mIoU':>6}"
-          "  DETAIL")
+        print("no jobs yet in this project: launch one with `vocseg-tui train CONFIG`")
+    else:
+        _print_jobs(rows, with_project=scope.every_project)
+    if listing.elsewhere:
+        print(f"({listing.elsewhere} job(s) of other projects not shown: add --all-projects)")
+    return ExitCode.OK
+
+
+def _print_jobs(rows: list[Any], *, with_project: bool) -> None:
+    from vocseg_tui.core.jobs.states import JobState
+
+    project = f"{'PROJECT':<16} " if with_project else ""
+    print(f"{'ID':>4}  {'STATE':<9}  {project}{'NAME':<18} {'PROGRESS':<18} {'ETA':>8} {'LOSS':>7} "
+          f"{'mIoU':>6}  DETAIL")
     for row in rows:
         job, p = row.job, row.progress
         detail = job.waiting_for or job.failure or (row.attach if job.state.is_active and row.attach else "")
@@ -221,9 +247,9 @@ def run_jobs(args: argparse.Namespace) -> int:
         loss = f"{p.loss:.3f}" if p.loss is not None else "-"
         miou = f"{p.miou:.1f}" if p.miou is not None else "-"
         eta = p.eta if job.state.is_active and p.eta else "-"
-        print(f"{job.id:>4}  {job.state.value:<9}  {job.name[:18]:<18} {p.label() or '-':<18} {eta:>8} "
-              f"{loss:>7} {miou:>6}  {detail[:80]}")
-    return ExitCode.OK
+        project = f"{row.project[:16]:<16} " if with_project else ""
+        print(f"{job.id:>4}  {job.state.value:<9}  {project}{job.name[:18]:<18} {p.label() or '-':<18} "
+              f"{eta:>8} {loss:>7} {miou:>6}  {detail[:80]}")
 
 
 def run_stop(args: argparse.Namespace) -> int:

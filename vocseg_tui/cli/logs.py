@@ -11,6 +11,8 @@ from typing import Any
 from vocseg_tui.cli.output import ExitCode
 
 ORDER = 50
+JSON_SCHEMA = 1
+"""Carried by every `logs --json` line."""
 POLL_S = 0.5
 JOB_CHECK_S = 2.0
 """How often `-f` asks whether the job ended (for a Slurm job that is a squeue call)."""
@@ -82,7 +84,7 @@ def _loop(feed: Any, args: argparse.Namespace) -> int:
                 parser = LineParser()
             for line in batch.lines:
                 for event in parser.feed(line):
-                    _write(json.dumps(event.to_json(), sort_keys=True) + "\n")
+                    _write(json.dumps({"schema": JSON_SCHEMA, **event.to_json()}, sort_keys=True) + "\n")
         else:
             lines = batch.lines
             if first and args.lines is not None:
@@ -100,7 +102,7 @@ def _loop(feed: Any, args: argparse.Namespace) -> int:
         time.sleep(POLL_S)
     diagnosis = feed.diagnosis()
     if args.json and diagnosis is not None:
-        _write(json.dumps({"type": "diagnosis", "kind": diagnosis.kind,
+        _write(json.dumps({"schema": JSON_SCHEMA, "type": "diagnosis", "kind": diagnosis.kind,
                            "summary": diagnosis.summary, "fix": diagnosis.fix}) + "\n")
     elif diagnosis is not None and sys.stderr.isatty():
         print(escape_controls(f"diagnosis: {diagnosis.summary}") + "\n"

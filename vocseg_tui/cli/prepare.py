@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     )
     result = prepare(root.resolve(), options, emit=_Reporter())
     if args.json:
-        print_json({"data_root": str(root.resolve()), **result.summary()})
+        print_json({"schema": 1, "data_root": str(root.resolve()), **result.summary()})
     else:
         _print_summary(root, result)
     return ExitCode.OK if result.complete else ExitCode.FAILED

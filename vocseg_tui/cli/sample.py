@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
 
     summary = create_sample(Path(args.dir), force=args.force)
     if args.json:
-        print_json(summary.__dict__)
+        print_json({"schema": 1, **summary.__dict__})
     else:
         print(f"sample project created in {summary.root}")
         print(f"  {summary.images} images; VOC train/val {summary.voc_train}/{summary.voc_val}; "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.projects import TwoProjects
 from tests.training import TrainedRun
 from vocseg_tui.core.checkpoints import (
     ConfirmationRequired,
@@ -17,6 +18,8 @@ from vocseg_tui.core.checkpoints import (
     delete_checkpoint,
     discover_runs,
     find_checkpoint,
+    list_runs,
+    pick_default,
     scan_run,
 )
 from vocseg_tui.core.project import Project
@@ -170,3 +173,21 @@ def test_runs_of_registered_jobs_outside_the_project_are_found(run_copy: Path, t
     assert [(r.work_dir, r.job_ids) for r in runs] == [(scratch.resolve(), (job.id,))]
     assert runs[0].config_dump == scratch.resolve() / "sample_tiny.py"
     assert discover_runs(sample_project, use_registry=False) == []
+
+
+@pytest.mark.slow
+def test_runs_and_the_demo_default_are_the_open_projects(two_projects: TwoProjects) -> None:
+    """The registry is shared by every project: the other project's newer run, registered
+    there, is not this project's (the Demo once defaulted to its checkpoint)."""
+    mine, other = two_projects.mine, two_projects.other
+    listing = list_runs(mine)
+    assert [r.work_dir for r in listing.runs] == [two_projects.my_run] and listing.other_projects == 1
+    assert listing.runs[0].project == mine.root and listing.runs[0].job_ids == (two_projects.my_job,)
+    chosen = pick_default(discover_runs(mine))
+    assert chosen is not None and chosen.path.parent == two_projects.my_run and chosen.best
+
+    every = list_runs(mine, all_projects=True)
+    assert [(r.work_dir, r.project) for r in every.runs] == [(two_projects.other_run, other.root),
+                                                              (two_projects.my_run, mine.root)]
+    assert every.other_projects == 0
+    assert [r.work_dir for r in discover_runs(other)] == [two_projects.other_run]

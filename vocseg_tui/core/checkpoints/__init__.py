@@ -7,9 +7,11 @@ checkpoint that fails the integrity check).
 
 from vocseg_tui.core.checkpoints.delete import confirmation_prompts, confirmations_needed, delete_checkpoint
 from vocseg_tui.core.checkpoints.discovery import (
+    RunListing,
     discover_runs,
     find_checkpoint,
     find_config_dump,
+    list_runs,
     pick_default,
     scan_run,
 )
@@ -18,7 +20,8 @@ from vocseg_tui.core.checkpoints.integrity import Integrity, check_integrity
 from vocseg_tui.core.checkpoints.model import Checkpoint, Run
 
 __all__ = [
-    "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "check_integrity",
+    "Checkpoint", "CheckpointError", "ConfirmationRequired", "Integrity", "Run", "RunListing",
+    "check_integrity",
     "confirmation_prompts", "confirmations_needed", "delete_checkpoint", "discover_runs",
-    "find_checkpoint", "find_config_dump", "pick_default", "scan_run",
+    "find_checkpoint", "find_config_dump", "list_runs", "pick_default", "scan_run",
 ]

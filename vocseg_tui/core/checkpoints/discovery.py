@@ -5,13 +5,15 @@ start-up (`<work_dir>/<config file name>`, the exact config the weights belong t
 demo and evaluation use it and never another config), `epoch_N.pth` / `iter_N.pth` /
 `best_<metric>_<unit>_N.pth`, the `last_checkpoint` marker and the timestamped log folders.
 Jobs registered with a work dir elsewhere (`--work-dir /scratch/...`) are found through the
-registry. Nothing here loads a tensor: integrity comes from the zip container.
+registry. Only the open project's runs are listed unless every project is asked for: the
+registry is shared by every project (see core.scope). Nothing here loads a tensor: integrity
+comes from the zip container.
 """
 
 from __future__ import annotations
 
 import contextlib
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from vocseg_tui.core.checkpoints.errors import CheckpointError
@@ -21,6 +23,7 @@ from vocseg_tui.core.jobs.registry import REGISTRY_NAME, Registry
 from vocseg_tui.core.logs.scalars import validation_miou
 from vocseg_tui.core.logs.sources import scalars_files
 from vocseg_tui.core.project import Project, state_dir
+from vocseg_tui.core.scope import ProjectScope
 
 
 def read_last_marker(work_dir: Path) -> Path | None:
@@ -52,7 +55,7 @@ def find_config_dump(work_dir: Path, config_hint: str | None = None) -> Path | N
 
 
 def scan_run(work_dir: Path, *, config_hint: str | None = None, job_ids: tuple[int, ...] = (),
-             deep: bool = False) -> Run:
+             deep: bool = False, project: Path | None = None) -> Run:
     """One run's checkpoints, newest step first, with mIoU, best, last and integrity
     (`deep`: also the CRC of every tensor record, which reads every file whole)."""
     miou = validation_miou(work_dir)
@@ -72,7 +75,8 @@ def scan_run(work_dir: Path, *, config_hint: str | None = None, job_ids: tuple[i
         ))
     found = _mark_best(found)
     found.sort(key=lambda c: (c.kind != "best", -(c.step or 0), c.name))
-    return Run(work_dir.name, work_dir, find_config_dump(work_dir, config_hint), tuple(found), job_ids)
+    return Run(work_dir.name, work_dir, find_config_dump(work_dir, config_hint), tuple(found), job_ids,
+               project)
 
 
 def _mark_best(found: list[Checkpoint]) -> list[Checkpoint]:
@@ -90,10 +94,21 @@ def _looks_like_run(folder: Path) -> bool:
     return any(folder.glob("*.pth")) or any(folder.glob("*.py")) or bool(scalars_files(folder))
 
 
-def _registry_runs() -> dict[Path, tuple[str, list[int]]]:
-    """{work_dir: (config, job ids newest first)} from the job registry, if there is one."""
+@dataclass
+class _Registered:
+    """What the registry says about one work dir."""
+
+    config: str
+    project: Path
+    """The project of its newest job."""
+    job_ids: list[int]
+    """Newest first."""
+
+
+def _registry_runs() -> dict[Path, _Registered]:
+    """{work_dir: what the registry says about it}, if there is a registry."""
     path = state_dir() / REGISTRY_NAME
-    runs: dict[Path, tuple[str, list[int]]] = {}
+    runs: dict[Path, _Registered] = {}
     if not path.is_file():
         return runs
     with contextlib.suppress(Exception):  # a registry from a newer version: fall back to the folder
@@ -101,27 +116,52 @@ def _registry_runs() -> dict[Path, tuple[str, list[int]]]:
             work_dir = Path(job.work_dir)
             if not work_dir.is_absolute():
                 work_dir = Path(job.cwd) / work_dir
-            entry = runs.setdefault(work_dir.resolve(), (job.config, []))
-            entry[1].append(job.id)
+            entry = runs.setdefault(work_dir.resolve(), _Registered(job.config, job.project, []))
+            entry.job_ids.append(job.id)
     return runs
 
 
-def discover_runs(project: Project, *, use_registry: bool = True, deep: bool = False) -> list[Run]:
-    """Every run of the project (and registered runs elsewhere), newest activity first."""
+@dataclass(frozen=True)
+class RunListing:
+    """The runs a list shows, and how many other projects' runs it leaves out."""
+
+    runs: list[Run]
+    scope: ProjectScope
+    other_projects: int
+    """Projects other than the open one whose jobs the registry holds (0 when all are shown)."""
+
+
+def list_runs(project: Project, *, all_projects: bool = False, use_registry: bool = True,
+              deep: bool = False) -> RunListing:
+    """The runs of the open project, or of every project the registry knows (each project's
+    work_dirs/ and its jobs' work dirs elsewhere), newest activity first."""
+    scope = ProjectScope.of(project, all_projects=all_projects)
     registered = _registry_runs() if use_registry else {}
-    folders: dict[Path, None] = {}
-    if project.work_dirs.is_dir():
-        for folder in sorted(project.work_dirs.iterdir()):
-            if folder.is_dir() and _looks_like_run(folder):
-                folders[folder.resolve()] = None
-    for work_dir in registered:
-        if work_dir.is_dir():
-            folders[work_dir] = None
+    others = {entry.project for entry in registered.values()} - {scope.current}
+    roots = [scope.current, *sorted(others)] if all_projects else [scope.current]
+    folders: dict[Path, Path] = {}
+    for root in roots:
+        work_dirs = root / "work_dirs"
+        if work_dirs.is_dir():
+            for folder in sorted(work_dirs.iterdir()):
+                if folder.is_dir() and _looks_like_run(folder):
+                    folders.setdefault(folder.resolve(), root)
+    for work_dir, entry in registered.items():
+        if scope.includes(entry.project) and work_dir.is_dir():
+            folders.setdefault(work_dir, entry.project)
     runs = []
-    for folder in folders:
-        config, jobs = registered.get(folder, (None, []))
-        runs.append(scan_run(folder, config_hint=config, job_ids=tuple(jobs), deep=deep))
-    return sorted(runs, key=_latest_activity, reverse=True)
+    for folder, root in folders.items():
+        found = registered.get(folder)
+        runs.append(scan_run(folder, config_hint=found.config if found else None,
+                             job_ids=tuple(found.job_ids) if found else (), deep=deep, project=root))
+    runs.sort(key=_latest_activity, reverse=True)
+    return RunListing(runs, scope, 0 if all_projects else len(others))
+
+
+def discover_runs(project: Project, *, use_registry: bool = True, deep: bool = False,
+                  all_projects: bool = False) -> list[Run]:
+    """Every run of the project (and, with `all_projects`, of every other), newest activity first."""
+    return list_runs(project, all_projects=all_projects, use_registry=use_registry, deep=deep).runs
 
 
 def _latest_activity(run: Run) -> float:
@@ -146,7 +186,8 @@ def find_checkpoint(path: Path) -> tuple[Run, Checkpoint]:
 
 def pick_default(runs: list[Run]) -> Checkpoint | None:
     """The checkpoint the demo uses when none was chosen: the newest run's best intact one
-    (else its newest intact one), from a run that has a config dump."""
+    (else its newest intact one), from a run that has a config dump. Give it the open
+    project's runs (`discover_runs`' default): never another project's checkpoint."""
     for run in runs:
         if run.config_dump is None or not run.usable:
             continue

@@ -72,8 +72,10 @@ class EvalStatus:
 
 
 def project_root_of(run: Run, fallback: Path | None = None) -> Path:
-    """Where the config's relative data paths resolve: the folder holding work_dirs/ (for a run
-    elsewhere, `fallback`, typically the open project)."""
+    """Where the config's relative data paths resolve: the run's project (see core.scope), else
+    the folder holding work_dirs/, else `fallback` (typically the open project)."""
+    if run.project is not None:
+        return run.project
     parent = run.work_dir.parent
     return parent.parent if parent.name == "work_dirs" else (fallback or Path.cwd())
 

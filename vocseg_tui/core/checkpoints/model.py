@@ -67,6 +67,8 @@ class Run:
     checkpoints: tuple[Checkpoint, ...]
     job_ids: tuple[int, ...] = field(default=())
     """Registry jobs that trained into this work dir, newest first."""
+    project: Path | None = None
+    """The project the run belongs to (see core.scope); None for a folder given by hand."""
 
     @property
     def best(self) -> Checkpoint | None:
@@ -80,6 +82,11 @@ class Run:
     def usable(self) -> list[Checkpoint]:
         """Checkpoints resume and the demo may pick: intact ones only."""
         return [c for c in self.checkpoints if c.ok]
+
+    def checkpoints_json(self) -> list[dict[str, Any]]:
+        """The `vocseg-tui ckpts --json` objects of this run: each checkpoint and its project."""
+        project = str(self.project) if self.project is not None else None
+        return [{**c.to_json(), "project": project} for c in self.checkpoints]
 
 
 def parse_name(name: str) -> tuple[str, str, int | None]:

@@ -1,4 +1,5 @@
-"""The job list as the Jobs screen and `vocseg-tui jobs` show it: each job with its progress.
+"""The job list as the Jobs screen and `vocseg-tui jobs` show it: each job with its progress,
+of the open project only unless every project is asked for (see core.scope).
 
 Reading progress means reading a log tail per job; an ended job's progress never changes, so
 it is read once and cached, and the epoch total (from the dumped config) once per job. A poll
@@ -14,6 +15,7 @@ from vocseg_tui.core.jobs.backend import backend_for
 from vocseg_tui.core.jobs.progress import Progress, max_epochs, read_progress
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.status import list_jobs
+from vocseg_tui.core.scope import ProjectScope, project_label
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,18 @@ class JobRow:
     """What to type to reach the job's console, if its back end has one (else None)."""
     device: str = ""
     """Where it trains, as its back end says it (the table's device column)."""
+    project: str = ""
+    """The project it was launched in, as the `project` column shows it."""
+
+
+@dataclass(frozen=True)
+class JobListing:
+    """The jobs a list shows, and how many of other projects it leaves out."""
+
+    rows: list[JobRow]
+    scope: ProjectScope
+    elsewhere: int
+    """Jobs of other projects not in `rows` (0 when every project is shown)."""
 
 
 class Overview:
@@ -39,9 +53,15 @@ class Overview:
             self._registry = Registry()
         return self._registry
 
-    def rows(self, *, ask_remote: bool = True) -> list[JobRow]:
-        """`ask_remote=False`: Slurm jobs as last recorded (no network wait; see list_jobs)."""
-        return [self._row(job) for job in list_jobs(self.registry, ask_remote=ask_remote)]
+    def rows(self, *, ask_remote: bool = True, scope: ProjectScope | None = None) -> list[JobRow]:
+        """The jobs of `scope` (None: every project). `ask_remote=False`: Slurm jobs as last
+        recorded (no network wait; see list_jobs)."""
+        return [self._row(job) for job in list_jobs(self.registry, ask_remote=ask_remote, scope=scope)]
+
+    def listing(self, scope: ProjectScope, *, ask_remote: bool = True) -> JobListing:
+        rows = self.rows(ask_remote=ask_remote, scope=scope)
+        elsewhere = 0 if scope.every_project else max(0, self.registry.count() - len(rows))
+        return JobListing(rows, scope, elsewhere)
 
     def _row(self, job: Job) -> JobRow:
         progress = self._ended.get(job.id)
@@ -52,4 +72,5 @@ class Overview:
             if job.state.ended:
                 self._ended[job.id] = progress
         backend = backend_for(job, self.registry)
-        return JobRow(job, progress, backend.attach_command(job), backend.device_label(job))
+        return JobRow(job, progress, backend.attach_command(job), backend.device_label(job),
+                      project_label(job.project))

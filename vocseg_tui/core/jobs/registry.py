@@ -26,6 +26,7 @@ from vocseg_tui.core.jobs.paths import JobPaths
 from vocseg_tui.core.jobs.registry_errors import registry_error
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
 from vocseg_tui.core.project import state_dir
+from vocseg_tui.core.scope import project_root
 
 REGISTRY_NAME = "jobs.sqlite3"
 SCHEMA_VERSION = 3
@@ -125,11 +126,18 @@ class Job:
     def log_path(self) -> Path:
         return self.paths.log
 
+    @property
+    def project(self) -> Path:
+        """The project the job was launched in (its `cwd`), as projects are compared."""
+        return project_root(self.cwd)
+
     def to_json(self) -> dict[str, Any]:
-        """The `vocseg-tui jobs --json` object; `pid` is the training process."""
+        """The `vocseg-tui jobs --json` object; `pid` is the training process, `project` the
+        project folder it was launched in."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["state"] = self.state.value
         data["pid"] = self.train_pid
+        data["project"] = str(self.project)
         data["log"] = str(self.log_path)
         return data
 
@@ -252,6 +260,11 @@ class Registry:
         with self._connect() as db:
             rows = db.execute(sql + " ORDER BY id DESC", states).fetchall()
         return [_row_to_job(row) for row in rows]
+
+    def count(self) -> int:
+        """How many jobs the registry holds, of every project."""
+        with self._connect() as db:
+            return int(db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0])
 
     def active(self) -> list[Job]:
         return self.all_jobs(states=ACTIVE_STATES)

@@ -13,6 +13,7 @@ from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
 from vocseg_tui.core.jobs.orphans import orphan_note, recheck
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
+from vocseg_tui.core.scope import ProjectScope
 
 
 def refresh(registry: Registry, job: Job) -> Job:
@@ -34,11 +35,15 @@ def refresh(registry: Registry, job: Job) -> Job:
     return registry.get(job.id)
 
 
-def list_jobs(registry: Registry, *, ask_remote: bool = True) -> list[Job]:
-    """Every job, newest first, with vanished supervisors marked `lost`. `ask_remote=False`
-    keeps what the registry says for back ends that ask a remote service (Slurm): a read that
-    must not wait on the network, like the first frame of the Jobs screen."""
+def list_jobs(registry: Registry, *, ask_remote: bool = True,
+              scope: ProjectScope | None = None) -> list[Job]:
+    """Every job (of `scope`'s projects; None: of every project), newest first, with vanished
+    supervisors marked `lost`. `ask_remote=False` keeps what the registry says for back ends
+    that ask a remote service (Slurm): a read that must not wait on the network, like the first
+    frame of the Jobs screen."""
     jobs = registry.all_jobs()
+    if scope is not None:
+        jobs = [job for job in jobs if scope.includes(job.project)]
     if not ask_remote:
         return [job if _asks_remote(job) else refresh(registry, job) for job in jobs]
     for name, backend in BACKENDS.items():  # one batched read per back end that can batch

@@ -4,7 +4,8 @@ delete and copy the path of the highlighted one.
 The list refreshes every few seconds while the screen is shown (a thread worker scans the work
 dirs; integrity results are cached by size and mtime, so a refresh costs a few stats). Damaged
 files are marked and refused by every action but delete. Evaluation runs detached (tools/test.py
-in its own session) and its per-class IoU table appears when its metrics file lands.
+in its own session) and its per-class IoU table appears when its metrics file lands. The list
+holds the open project's runs; `a` shows every project's (the job registry is per user).
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from textual.widgets import DataTable, Static
 from vocseg_tui.core.checkpoints import (
     Checkpoint,
     Run,
+    RunListing,
     confirmation_prompts,
     delete_checkpoint,
-    discover_runs,
+    list_runs,
 )
 from vocseg_tui.core.checkpoints.evaluate import (
     EvalStatus,
@@ -32,6 +34,7 @@ from vocseg_tui.core.checkpoints.evaluate import (
 )
 from vocseg_tui.core.checkpoints.resume import check_resumable
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.ckpt_detail import CheckpointDetail, resume_refusal
 from vocseg_tui.tui.widgets.ckpt_table import CheckpointTable
@@ -46,16 +49,19 @@ class CheckpointsScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "demo", "Demo"),
         Binding("e", "evaluate", "Evaluate"),
-        Binding("r", "resume", "Resume from"),
+        Binding("r", "resume", "Resume"),
         Binding("x,delete", "delete", "Delete"),
         Binding("c", "copy_path", "Copy path"),
-        Binding("f5", "refresh", "Refresh"),
+        Binding("f5", "refresh", "Refresh", show=False),  # it refreshes itself; help lists it
+        Binding("a", "toggle_projects", "All projects"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.runs: list[Run] = []
         self.eval_status: dict[str, EvalStatus] = {}
+        self.all_projects = False
+        """Key a: every project's runs, not only the open project's."""
         self._timer: Timer | None = None
 
     def compose_body(self) -> ComposeResult:
@@ -80,22 +86,33 @@ class CheckpointsScreen(AreaScreen):
     # --- data -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self._scan()
+        self._scan(self.all_projects)
+
+    def action_toggle_projects(self) -> None:
+        """Show every project's runs, or the open project's again."""
+        self.all_projects = not self.all_projects
+        self.action_refresh()
 
     @work(thread=True, exclusive=True, group="ckpt-scan", exit_on_error=False)
-    def _scan(self) -> None:
-        runs = discover_runs(self.app.project)  # type: ignore[attr-defined]
-        statuses = evaluation_statuses(runs)
-        self.app.call_from_thread(self._apply, runs, statuses)
+    def _scan(self, all_projects: bool) -> None:
+        listing = list_runs(self.app.project, all_projects=all_projects)  # type: ignore[attr-defined]
+        statuses = evaluation_statuses(listing.runs)
+        self.app.call_from_thread(self._apply, listing, statuses)
 
-    def _apply(self, runs: list[Run], statuses: dict[str, EvalStatus]) -> None:
+    def _apply(self, listing: RunListing, statuses: dict[str, EvalStatus]) -> None:
+        if listing.scope.every_project != self.all_projects:
+            return  # scanned before `a` changed the projects shown; that scan is under way
+        runs = listing.runs
         self.runs, self.eval_status = runs, statuses
-        self.query_one(CheckpointTable).show_runs(runs)
+        self.query_one(CheckpointTable).show_runs(runs, with_project=self.all_projects)
         count = sum(len(r.checkpoints) for r in runs)
         damaged = sum(1 for r in runs for c in r.checkpoints if not c.ok)
-        summary = (f"{len(runs)} run(s), {count} checkpoint(s)" if runs else
-                   f"No checkpoints yet under {self.app.project.work_dirs}: "  # type: ignore[attr-defined]
+        where = " in every project (a: this one only)" if self.all_projects else ""
+        summary = (f"{len(runs)} run(s), {count} checkpoint(s){where}" if runs else
+                   f"No checkpoints yet under {shown(self.app.project.work_dirs)}: "  # type: ignore[attr-defined]
                    "launch training in the Jobs area (4).")
+        if listing.other_projects:
+            summary += f" · {listing.other_projects} other project(s) have jobs (a shows their runs)"
         if damaged:
             summary += f"  [red]{damaged} damaged[/red]"
         self.query_one("#ckpt-summary", Static).update(summary)

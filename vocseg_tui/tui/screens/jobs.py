@@ -4,6 +4,7 @@ Jobs run detached (their supervisor is not a child of this app), so this screen 
 shared registry and the work dirs: a timer asks for a refresh every couple of seconds, a thread
 worker reads (SQLite plus one log tail per active job) and posts the rows back. The timer is
 paused while the screen is hidden. Launch, stop and resume also run in thread workers.
+The list holds the open project's jobs; `a` shows every project's (the registry is per user).
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
 from vocseg_tui.core.jobs.errors import WorkDirHoldsRun
 from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume, stop
-from vocseg_tui.core.jobs.overview import JobRow, Overview
+from vocseg_tui.core.jobs.overview import JobListing, JobRow, Overview
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
+from vocseg_tui.core.scope import ProjectScope
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.job_detail import JobDetail
@@ -41,7 +43,7 @@ SELECTED_JOB_ATTR = "selected_job_id"
 
 @dataclass
 class JobsRefreshed(Message):
-    rows: list[JobRow]
+    listing: JobListing
 
 
 @dataclass
@@ -67,14 +69,18 @@ class JobsScreen(AreaScreen):
         Binding("s", "stop", "Stop"),
         Binding("e", "stop_after_epoch", "Stop after epoch"),
         Binding("r", "resume", "Resume"),
-        Binding("l", "follow_log", "Follow log"),
+        Binding("l", "follow_log", "Log"),
         Binding("t", "attach_hint", "Console"),
+        Binding("a", "toggle_projects", "All projects"),
     ]
 
     def __init__(self) -> None:
         super().__init__()
         self.overview = Overview()
         self.rows: list[JobRow] = []
+        self.elsewhere = 0
+        self.scope: ProjectScope | None = None
+        """The projects listed: the open one, or (key a) every project."""
         self._timer: Timer | None = None
         self._in_flight = False
 
@@ -86,11 +92,12 @@ class JobsScreen(AreaScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "device_choice", lambda _: self._show_status(), init=False)
+        self.scope = ProjectScope.of(self.app.project)  # type: ignore[attr-defined]
         try:
             # one quick read so the first frame is complete; Slurm is asked in the worker
-            self._apply(self.overview.rows(ask_remote=False))
+            self._apply(self.overview.listing(self.scope, ask_remote=False))
         except VocsegError as error:
-            self._apply([])
+            self._apply(JobListing([], self.scope, 0))
             self.notify(f"{error.message}\n{error.hint}", severity="error", title="Jobs")
         self._timer = self.set_interval(REFRESH_S, self.refresh_jobs)
         self.refresh_jobs()  # Slurm's answer at once, not a refresh period later
@@ -106,34 +113,46 @@ class JobsScreen(AreaScreen):
 
     # Reading ---------------------------------------------------------------------------------
     def refresh_jobs(self) -> None:
-        if not self._in_flight:
+        if not self._in_flight and self.scope is not None:
             self._in_flight = True
-            self._read_in_thread()
+            self._read_in_thread(self.scope)
 
     @work(thread=True, exclusive=True, group="jobs-refresh", exit_on_error=False)
-    def _read_in_thread(self) -> None:
+    def _read_in_thread(self, scope: ProjectScope) -> None:
         try:
-            self.post_message(JobsRefreshed(self.overview.rows()))
+            self.post_message(JobsRefreshed(self.overview.listing(scope)))
         except Exception as error:  # a locked or broken registry must not freeze the screen
             self.post_message(JobActionDone("", VocsegError(f"cannot read the job registry: {error}",
                                                             "it retries every few seconds")))
 
     def on_jobs_refreshed(self, message: JobsRefreshed) -> None:
+        if message.listing.scope != self.scope:
+            return  # read before `a` changed the projects shown; the read for them is under way
         self._in_flight = False
-        self._apply(message.rows)
+        self._apply(message.listing)
 
-    def _apply(self, rows: list[JobRow]) -> None:
-        self.rows = rows
-        self.query_one(JobTable).show(rows)
+    def _apply(self, listing: JobListing) -> None:
+        self.rows, self.elsewhere = listing.rows, listing.elsewhere
+        self.query_one(JobTable).show(listing.rows, with_project=listing.scope.every_project)
         self._show_status()
         self._show_detail()
 
     def _show_status(self) -> None:
         device: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
         active = sum(1 for r in self.rows if r.job.state.is_active)
+        every = self.scope is not None and self.scope.every_project
+        where = "in every project (a: this one only)" if every else "in this project"
+        others = f" · {self.elsewhere} more in other projects (a shows them)" if self.elsewhere else ""
         self.query_one("#jobs-status", Static).update(
-            f"{len(self.rows)} job(s), {active} queued or running · new jobs train on "
+            f"{len(self.rows)} job(s) {where}, {active} queued or running{others} · new jobs train on "
             f"[b]{device.label()}[/b] (GPUs area, key 2) · jobs keep running when you quit")
+
+    def action_toggle_projects(self) -> None:
+        """Show every project's jobs, or the open project's again."""
+        if self.scope is not None:
+            self.scope = self.scope.toggled()
+            self._in_flight = False  # the read under way is for the other scope: it is dropped
+            self.refresh_jobs()
 
     def _show_detail(self) -> None:
         self.query_one(JobDetail).show(self.highlighted)

@@ -1,4 +1,5 @@
-"""The table of checkpoints of every run: step, validation mIoU, size, age, best/last/damaged."""
+"""The table of checkpoints of every run: step, validation mIoU, size, age, best/last/damaged;
+with every project's runs shown, the project of each run too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from vocseg_tui.core.checkpoints import Checkpoint, Run
+from vocseg_tui.core.scope import project_label
 
 
 def relative_age(mtime: float, now: float | None = None) -> str:
@@ -36,22 +38,33 @@ class CheckpointTable(DataTable[object]):
     """One row per checkpoint (row key: its path); keeps the cursor on the same file on refresh."""
 
     COLUMNS = ("run", "checkpoint", "marks", "step", "mIoU", "size", "age")
+    WITH_PROJECT = ("project", *COLUMNS)
+    with_project = False
 
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for name in self.COLUMNS:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for name in self.WITH_PROJECT if self.with_project else self.COLUMNS:
             self.add_column(name, key=name)
 
-    def show_runs(self, runs: list[Run]) -> None:
+    def show_runs(self, runs: list[Run], *, with_project: bool = False) -> None:
         current = self.current_path()
-        self.clear()
+        self.clear(columns=with_project != self.with_project)
+        if with_project != self.with_project:
+            self.with_project = with_project
+            self._add_columns()
         for run in runs:
             for number, ckpt in enumerate(run.checkpoints):
                 step = f"{ckpt.unit} {ckpt.step}" if ckpt.step is not None else "-"
                 miou = f"{ckpt.miou:.2f}" if ckpt.miou is not None else "-"
                 style = "dim" if not ckpt.ok else ""
+                project = ([Text(project_label(run.project) if number == 0 else "", style="cyan")]
+                           if with_project else [])
                 self.add_row(
+                    *project,
                     Text(run.name if number == 0 else "", style="bold"), Text(ckpt.name, style=style),
                     marks(ckpt), step, Text(miou, justify="right"),
                     Text(f"{ckpt.size / 2**20:.1f}M", justify="right"), relative_age(ckpt.mtime),

@@ -1,4 +1,5 @@
-"""The job list: one row per job, keyed by job id, so the cursor stays on the job it was on."""
+"""The job list: one row per job, keyed by job id, so the cursor stays on the job it was on.
+A `project` column joins the others while every project's jobs are shown."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from vocseg_tui.core.jobs.states import JobState
 COLUMNS = (("id", "ID"), ("state", "state"), ("name", "config"), ("device", "device"),
            ("progress", "progress"), ("eta", "ETA"), ("loss", "loss"), ("miou", "mIoU"),
            ("age", "started"), ("detail", "detail"))
+WITH_PROJECT = (COLUMNS[0], ("project", "project"), *COLUMNS[1:])
 STATE_STYLE = {JobState.QUEUED: "yellow", JobState.RUNNING: "bold green", JobState.SUCCEEDED: "green",
                JobState.FAILED: "bold red", JobState.STOPPED: "magenta", JobState.LOST: "red",
                JobState.ORPHANED: "bold yellow"}
@@ -28,7 +30,7 @@ def _age(seconds: float) -> str:
     return f"{seconds / 86400:.0f}d ago"
 
 
-def cells(row: JobRow, now: float) -> list[Text]:
+def cells(row: JobRow, now: float, *, with_project: bool = False) -> list[Text]:
     job, p = row.job, row.progress
     device = row.device
     detail = job.waiting_for or job.failure or (row.attach or "")
@@ -36,8 +38,10 @@ def cells(row: JobRow, now: float) -> list[Text]:
         detail = f"resumes #{job.parent_id}"
     if job.state is JobState.FAILED and job.exit_code is not None:
         detail = f"exit {job.exit_code}: {detail}"
+    project = [Text(row.project, style="cyan")] if with_project else []
     return [
         Text(str(job.id), justify="right"),
+        *project,
         Text(job.state.value, style=STATE_STYLE.get(job.state, "")),
         Text(job.name),
         Text(device),
@@ -53,9 +57,17 @@ def cells(row: JobRow, now: float) -> list[Text]:
 class JobTable(DataTable[Text]):
     def __init__(self) -> None:
         super().__init__(id="job-table", cursor_type="row", zebra_stripes=True)
+        self.with_project = False
+
+    @property
+    def columns_shown(self) -> tuple[tuple[str, str], ...]:
+        return WITH_PROJECT if self.with_project else COLUMNS
 
     def on_mount(self) -> None:
-        for key, label in COLUMNS:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for key, label in self.columns_shown:
             self.add_column(label, key=key)
 
     @property
@@ -65,18 +77,22 @@ class JobTable(DataTable[Text]):
         row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
         return int(row_key.value or 0)
 
-    def show(self, rows: list[JobRow]) -> None:
+    def show(self, rows: list[JobRow], *, with_project: bool = False) -> None:
         now = time.time()
         keys = [str(r.job.id) for r in rows]
-        if [str(k.value) for k in self.rows] != keys:
+        if with_project != self.with_project or [str(k.value) for k in self.rows] != keys:
             current = self.highlighted_id
-            self.clear()
+            self.clear(columns=with_project != self.with_project)
+            if with_project != self.with_project:
+                self.with_project = with_project
+                self._add_columns()
             for row in rows:
-                self.add_row(*cells(row, now), key=str(row.job.id))
+                self.add_row(*cells(row, now, with_project=with_project), key=str(row.job.id))
             if current is not None and str(current) in keys:
                 self.move_cursor(row=keys.index(str(current)))
             return
         for row in rows:
-            for (column, _), value in zip(COLUMNS, cells(row, now), strict=True):
+            for (column, _), value in zip(self.columns_shown, cells(row, now, with_project=with_project),
+                                          strict=True):
                 if self.get_cell(str(row.job.id), column) != value:
                     self.update_cell(str(row.job.id), column, value, update_width=True)
