@@ -30,7 +30,7 @@ def orphan(tmp_path: Path) -> Iterator[Orphan]:
 
 def test_a_lost_supervisors_training_reads_orphaned_and_stop_ends_it(orphan: Orphan, tmp_path: Path) -> None:
     job_id = orphan.job.id
-    listed = {row["id"]: row for row in json.loads(cli("jobs", "--json", cwd=tmp_path).stdout)}
+    listed = {row["id"]: row for row in json.loads(cli("jobs", "--json", cwd=tmp_path).stdout)["jobs"]}
     assert listed[job_id]["state"] == "orphaned" and listed[job_id]["pid"] == orphan.pid
     text = cli("jobs", cwd=tmp_path).stdout
     assert "orphaned" in text and f"still training (pid {orphan.pid})" in text
@@ -84,7 +84,7 @@ def test_an_orphan_that_ends_on_its_own_reads_lost_again(orphan: Orphan, tmp_pat
 
 def states(cwd: Path) -> list[str]:
     """The jobs' states as `vocseg-tui jobs --json` lists them."""
-    return [str(row["state"]) for row in json.loads(cli("jobs", "--json", cwd=cwd).stdout)]
+    return [str(row["state"]) for row in json.loads(cli("jobs", "--json", cwd=cwd).stdout)["jobs"]]
 
 
 def test_a_training_is_found_by_its_work_dir_relative_or_absolute_and_no_other(tmp_path: Path) -> None:
