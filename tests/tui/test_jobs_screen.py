@@ -73,7 +73,7 @@ async def test_follow_log_switches_to_logs_with_the_selected_job(sample_project:
         await pilot.pause()
         await pilot.press("l")
         await pilot.pause()
-        assert getattr(app, "selected_job_id", None) == running
+        assert app.selected_job_id == running
         assert app.current_mode == "logs"
 
 
@@ -130,14 +130,14 @@ async def test_refresh_timer_pauses_when_hidden(sample_project: Project) -> None
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         screen = app.screen
-        assert isinstance(screen, JobsScreen) and screen._timer is not None
-        assert screen._timer._active.is_set()
+        assert isinstance(screen, JobsScreen)
+        assert screen.job_reads.ticking
         await pilot.press("1")
         await pilot.pause()
-        assert not screen._timer._active.is_set()
+        assert not screen.job_reads.ticking
         await pilot.press("4")
         await pilot.pause()
-        assert screen._timer._active.is_set()
+        assert screen.job_reads.ticking
 
 
 async def test_launch_dialog_offers_the_back_ends_and_refuses_a_colleagues_gpu(

@@ -43,7 +43,7 @@ class VocsegApp(App[None]):
     (`self.watch(self.app, "device_choice", ...)`)."""
 
     selected_job_id: int | None = None
-    """The job the Jobs screen asked the Logs screen to follow (`l` on a job)."""
+    """The job the Jobs screen asked the Logs screen to follow (`l` on a job, `follow_job`)."""
 
     def __init__(self, project: Project, *, theme: str | None = None,
                  start: str = "data") -> None:
@@ -56,6 +56,11 @@ class VocsegApp(App[None]):
 
     def on_mount(self) -> None:
         self.sub_title = shown(self.project.root)
+
+    def follow_job(self, job_id: int) -> None:
+        """The hand-off from Jobs to Logs: open the Logs area on this job."""
+        self.selected_job_id = job_id
+        self.switch_mode("logs")
 
     def action_help(self) -> None:
         from vocseg_tui.tui.screens.help import HelpScreen

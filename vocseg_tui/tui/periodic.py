@@ -56,6 +56,8 @@ class Periodic(Generic[T]):
         self.hint = hint
         self.reads = 0
         """Reads delivered so far, failed ones included (tests and benches wait on it)."""
+        self.skipped = 0
+        """Ticks that found the last read still running and started none."""
         self.in_flight = False
         self._timer: Timer | None = None
 
@@ -73,6 +75,7 @@ class Periodic(Generic[T]):
     def now(self) -> None:
         """Reads now, unless a read is still running (a slow source must not pile up threads)."""
         if self.in_flight:
+            self.skipped += 1
             return
         self.in_flight = True
         self.owner.run_worker(self._read_in_thread, thread=True, group=f"periodic-{self.what}",

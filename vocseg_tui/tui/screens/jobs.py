@@ -1,9 +1,9 @@
 """The Jobs screen: every training job, live, with the keys to launch, stop and resume them.
 
 Jobs run detached (their supervisor is not a child of this app), so this screen only reads the
-shared registry and the work dirs: a timer asks for a refresh every couple of seconds, a thread
-worker reads (SQLite plus one log tail per active job) and posts the rows back. The timer is
-paused while the screen is hidden. Launch, stop and resume also run in thread workers.
+shared registry and the work dirs: a periodic read (tui/periodic.py) every couple of seconds, in
+a thread (SQLite plus one log tail per active job), paused while the screen is hidden. Launch,
+stop and resume also run in thread workers and answer with messages.
 The list holds the open project's jobs; `a` shows every project's (the registry is per user).
 """
 
@@ -17,7 +17,6 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.timer import Timer
 from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.devices import DeviceChoice
@@ -37,13 +36,6 @@ from vocseg_tui.tui.widgets.job_launch import BackendOffer, LaunchChoice, Launch
 from vocseg_tui.tui.widgets.job_table import JobTable
 
 REFRESH_S = 2.0
-SELECTED_JOB_ATTR = "selected_job_id"
-"""The app attribute the Logs screen reads to know which job to follow."""
-
-
-@dataclass
-class JobsRefreshed(Message):
-    listing: JobListing
 
 
 @dataclass
@@ -81,8 +73,9 @@ class JobsScreen(AreaScreen):
         self.elsewhere = 0
         self.scope: ProjectScope | None = None
         """The projects listed: the open one, or (key a) every project."""
-        self._timer: Timer | None = None
-        self._in_flight = False
+        self.job_reads = self.every(REFRESH_S, self._read, self._apply, self._read_failed,
+                                    what="the job registry")
+        self._last_error = ""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-status")
@@ -92,53 +85,42 @@ class JobsScreen(AreaScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.watch(self.app, "device_choice", lambda _: self._show_status(), init=False)
-        self.scope = ProjectScope.of(self.app.project)  # type: ignore[attr-defined]
+        self.scope = ProjectScope.of(self.vocseg_app.project)
         try:
             # one quick read so the first frame is complete; Slurm is asked in the worker
             self._apply(self.overview.listing(self.scope, ask_remote=False))
         except VocsegError as error:
             self._apply(JobListing([], self.scope, 0))
-            self.notify(f"{error.message}\n{error.hint}", severity="error", title="Jobs")
-        self._timer = self.set_interval(REFRESH_S, self.refresh_jobs)
-        self.refresh_jobs()  # Slurm's answer at once, not a refresh period later
-
-    def on_screen_suspend(self) -> None:
-        if self._timer is not None:
-            self._timer.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._timer is not None:
-            self._timer.resume()
-            self.refresh_jobs()
+            self._read_failed(error)
+        self.job_reads.start()  # Slurm's answer at once, not a refresh period later
 
     # Reading ---------------------------------------------------------------------------------
     def refresh_jobs(self) -> None:
-        if not self._in_flight and self.scope is not None:
-            self._in_flight = True
-            self._read_in_thread(self.scope)
+        self.job_reads.now()
 
-    @work(thread=True, exclusive=True, group="jobs-refresh", exit_on_error=False)
-    def _read_in_thread(self, scope: ProjectScope) -> None:
-        try:
-            self.post_message(JobsRefreshed(self.overview.listing(scope)))
-        except Exception as error:  # a locked or broken registry must not freeze the screen
-            self.post_message(JobActionDone("", VocsegError(f"cannot read the job registry: {error}",
-                                                            "it retries every few seconds")))
+    def _read(self) -> JobListing:
+        scope = self.scope
+        assert scope is not None  # set on mount, before the first read
+        return self.overview.listing(scope)
 
-    def on_jobs_refreshed(self, message: JobsRefreshed) -> None:
-        if message.listing.scope != self.scope:
-            return  # read before `a` changed the projects shown; the read for them is under way
-        self._in_flight = False
-        self._apply(message.listing)
+    def _read_failed(self, error: VocsegError) -> None:
+        text = f"{error.message}\n{error.hint}"
+        if text != self._last_error:  # once, not every refresh while it lasts
+            self._last_error = text
+            self.notify(text, severity="error", title="Jobs")
 
     def _apply(self, listing: JobListing) -> None:
+        if listing.scope != self.scope:
+            self.job_reads.now()  # read before `a` changed the projects shown: read them instead
+            return
+        self._last_error = ""
         self.rows, self.elsewhere = listing.rows, listing.elsewhere
         self.query_one(JobTable).show(listing.rows, with_project=listing.scope.every_project)
         self._show_status()
         self._show_detail()
 
     def _show_status(self) -> None:
-        device: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        device: DeviceChoice = self.vocseg_app.device_choice
         active = sum(1 for r in self.rows if r.job.state.is_active)
         every = self.scope is not None and self.scope.every_project
         where = "in every project (a: this one only)" if every else "in this project"
@@ -151,8 +133,7 @@ class JobsScreen(AreaScreen):
         """Show every project's jobs, or the open project's again."""
         if self.scope is not None:
             self.scope = self.scope.toggled()
-            self._in_flight = False  # the read under way is for the other scope: it is dropped
-            self.refresh_jobs()
+            self.refresh_jobs()  # a read under way for the other scope is dropped when it lands
 
     def _show_detail(self) -> None:
         self.query_one(JobDetail).show(self.highlighted)
@@ -173,12 +154,12 @@ class JobsScreen(AreaScreen):
         return row
 
     def action_launch(self) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
         configs = project.configs()
         if not configs:
             self.notify(f"No configs in {project.configs_dir}", title="Launch", severity="error")
             return
-        devices: DeviceChoice = self.app.device_choice  # type: ignore[attr-defined]
+        devices: DeviceChoice = self.vocseg_app.device_choice
         offers = [BackendOffer(name, backend.description, backend.unavailable_reason())
                   for name, backend in BACKENDS.items() if backend.offered_in_ui]
         dialog = LaunchDialog(configs, devices, offers)
@@ -186,11 +167,11 @@ class JobsScreen(AreaScreen):
 
     def _launch_chosen(self, choice: LaunchChoice | None) -> None:
         if choice is not None:
-            self._launch_in_thread(choice, self.app.device_choice)  # type: ignore[attr-defined]
+            self._launch_in_thread(choice, self.vocseg_app.device_choice)
 
     @work(thread=True, group="jobs-action", exit_on_error=False)
     def _launch_in_thread(self, choice: LaunchChoice, devices: DeviceChoice, new_run: bool = False) -> None:
-        project = self.app.project  # type: ignore[attr-defined]
+        project = self.vocseg_app.project
         request = LaunchRequest(choice.config, project.root, devices=devices,
                                 queue=QueueRule(gpus=devices.indices) if choice.queue else None,
                                 backend=choice.backend, max_retries=choice.retries, force=choice.force,
@@ -267,8 +248,7 @@ class JobsScreen(AreaScreen):
 
     def action_follow_log(self) -> None:
         if (row := self._selected_or_warn()) is not None:
-            setattr(self.app, SELECTED_JOB_ATTR, row.job.id)
-            self.app.switch_mode("logs")
+            self.vocseg_app.follow_job(row.job.id)
 
     def action_attach_hint(self) -> None:
         if (row := self._selected_or_warn()) is None:

@@ -142,7 +142,7 @@ class LogsScreen(AreaScreen):
             options.add_options([Option(self._label(t), id=t.key) for t in targets])
             if highlighted is not None and any(t.key == highlighted for t in targets):
                 options.highlighted = next(i for i, t in enumerate(targets) if t.key == highlighted)
-        wanted = getattr(self.app, "selected_job_id", None)
+        wanted = self.vocseg_app.selected_job_id
         if wanted is not None and wanted != self._selected_job:
             self._selected_job = wanted
             key = f"job:{wanted}"
