@@ -1,8 +1,9 @@
 """The Checkpoints screen: every run's checkpoints with their mIoU; demo, evaluate, resume,
 delete and copy the path of the highlighted one.
 
-The list refreshes every few seconds while the screen is shown (a thread worker scans the work
-dirs; integrity results are cached by size and mtime, so a refresh costs a few stats). Damaged
+The list refreshes every few seconds while the screen is shown (a periodic read scans the work
+dirs in a thread; integrity results are cached by size and mtime, so a refresh costs a few
+stats). Evaluate and resume run in thread workers and answer with a message. Damaged
 files are marked and refused by every action but delete. Evaluation runs detached (tools/test.py
 in its own session) and its per-class IoU table appears when its metrics file lands. The list
 holds the open project's runs; `a` shows every project's (the job registry is per user).
@@ -10,12 +11,13 @@ holds the open project's runs; `a` shows every project's (the job registry is pe
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.timer import Timer
+from textual.message import Message
 from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.checkpoints import (
@@ -43,6 +45,22 @@ from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 REFRESH_S = 3.0
 
 
+@dataclass(frozen=True)
+class Scan:
+    """One read of the runs shown and of their checkpoints' evaluations."""
+
+    listing: RunListing
+    statuses: dict[str, EvalStatus]
+
+
+@dataclass
+class CheckpointActionDone(Message):
+    """An evaluation or resume started (what to tell the user), or the error that stopped it."""
+
+    text: str
+    error: VocsegError | None = None
+
+
 class CheckpointsScreen(AreaScreen):
     MODE = "checkpoints"
     CSS_PATH = "checkpoints.tcss"
@@ -62,7 +80,9 @@ class CheckpointsScreen(AreaScreen):
         self.eval_status: dict[str, EvalStatus] = {}
         self.all_projects = False
         """Key a: every project's runs, not only the open project's."""
-        self._timer: Timer | None = None
+        self.scans = self.every(REFRESH_S, self._scan, self._apply, self._scan_failed,
+                                what="the work dirs")
+        self._last_scan_error = ""
 
     def compose_body(self) -> ComposeResult:
         yield Static("Looking for runs…", id="ckpt-summary")
@@ -71,37 +91,28 @@ class CheckpointsScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._timer = self.set_interval(REFRESH_S, self.action_refresh)
-        self.action_refresh()
-
-    def on_screen_suspend(self) -> None:
-        if self._timer is not None:
-            self._timer.pause()
-
-    def on_screen_resume(self) -> None:
-        if self._timer is not None:
-            self._timer.resume()
-        self.action_refresh()
+        self.scans.start()
 
     # --- data -------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        self._scan(self.all_projects)
+        self.scans.now()
 
     def action_toggle_projects(self) -> None:
         """Show every project's runs, or the open project's again."""
         self.all_projects = not self.all_projects
         self.action_refresh()
 
-    @work(thread=True, exclusive=True, group="ckpt-scan", exit_on_error=False)
-    def _scan(self, all_projects: bool) -> None:
-        listing = list_runs(self.app.project, all_projects=all_projects)  # type: ignore[attr-defined]
-        statuses = evaluation_statuses(listing.runs)
-        self.app.call_from_thread(self._apply, listing, statuses)
+    def _scan(self) -> Scan:
+        listing = list_runs(self.vocseg_app.project, all_projects=self.all_projects)
+        return Scan(listing, evaluation_statuses(listing.runs))
 
-    def _apply(self, listing: RunListing, statuses: dict[str, EvalStatus]) -> None:
+    def _apply(self, scan: Scan) -> None:
+        listing, statuses = scan.listing, scan.statuses
         if listing.scope.every_project != self.all_projects:
-            return  # scanned before `a` changed the projects shown; that scan is under way
+            self.scans.now()  # scanned before `a` changed the projects shown: scan them instead
+            return
+        self._last_scan_error = ""
         runs = listing.runs
         self.runs, self.eval_status = runs, statuses
         self.query_one(CheckpointTable).show_runs(runs, with_project=self.all_projects)
@@ -109,7 +120,7 @@ class CheckpointsScreen(AreaScreen):
         damaged = sum(1 for r in runs for c in r.checkpoints if not c.ok)
         where = " in every project (a: this one only)" if self.all_projects else ""
         summary = (f"{len(runs)} run(s), {count} checkpoint(s){where}" if runs else
-                   f"No checkpoints yet under {shown(self.app.project.work_dirs)}: "  # type: ignore[attr-defined]
+                   f"No checkpoints yet under {shown(self.vocseg_app.project.work_dirs)}: "
                    "launch training in the Jobs area (4).")
         if listing.other_projects:
             summary += f" · {listing.other_projects} other project(s) have jobs (a shows their runs)"
@@ -170,17 +181,16 @@ class CheckpointsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="ckpt-eval", exit_on_error=False)
     def _evaluate(self, run: Run, ckpt: Checkpoint) -> None:
         try:
-            started = start_evaluation(run, ckpt, cwd=project_root_of(run, self.app.project.root),  # type: ignore[attr-defined]
-                                       devices=self.app.device_choice)  # type: ignore[attr-defined]
+            started = start_evaluation(run, ckpt, cwd=project_root_of(run, self.vocseg_app.project.root),
+                                       devices=self.vocseg_app.device_choice)
         except VocsegError as error:
-            self.app.call_from_thread(self._error, error)
+            self.post_message(CheckpointActionDone("", error))
             return
         where = started.placement.label()
         one = " (evaluation is one process: it uses the first GPU)" if started.placement.left_out else ""
-        self.app.call_from_thread(
-            self.notify, f"Evaluating {ckpt.name} on the val split on {where}{one} "
-            f"(log: {started.paths.log}); it keeps running if you quit.")
-        self.app.call_from_thread(self.action_refresh)
+        self.post_message(CheckpointActionDone(
+            f"Evaluating {ckpt.name} on the val split on {where}{one} "
+            f"(log: {shown(started.paths.log)}); it keeps running if you quit."))
 
     def action_resume(self) -> None:
         """Ask only a question whose yes can be kept: a file resume refuses (a weights-only
@@ -197,7 +207,7 @@ class CheckpointsScreen(AreaScreen):
             else:
                 self._error(error)
             return
-        devices = self.app.device_choice  # type: ignore[attr-defined]
+        devices = self.vocseg_app.device_choice
         question = (f"Resume {run.name} from {ckpt.name} as a new job"
                     f"{' (on ' + devices.label() + ')' if not run.job_ids else ''}?")
         def answered(yes: bool | None) -> None:
@@ -211,13 +221,19 @@ class CheckpointsScreen(AreaScreen):
         from vocseg_tui.core.checkpoints.resume import resume_from_checkpoint
 
         try:
-            job = resume_from_checkpoint(run, ckpt, devices=self.app.device_choice)  # type: ignore[attr-defined]
+            job = resume_from_checkpoint(run, ckpt, devices=self.vocseg_app.device_choice)
         except VocsegError as error:
-            self.app.call_from_thread(self._error, error)
+            self.post_message(CheckpointActionDone("", error))
             return
-        self.app.call_from_thread(
-            self.notify, f"Job {job.id} resumes {run.name} from {ckpt.name}; "
-            "follow it in Jobs (4) and Logs (5).")
+        self.post_message(CheckpointActionDone(f"Job {job.id} resumes {run.name} from {ckpt.name}; "
+                                               "follow it in Jobs (4) and Logs (5)."))
+
+    def on_checkpoint_action_done(self, message: CheckpointActionDone) -> None:
+        if message.error is not None:
+            self._error(message.error)
+        else:
+            self.notify(message.text)
+        self.action_refresh()
 
     def action_delete(self) -> None:
         chosen = self._require(intact=False)
@@ -250,6 +266,12 @@ class CheckpointsScreen(AreaScreen):
         if chosen is not None:
             self.app.copy_to_clipboard(str(chosen[1].path))
             self.notify(f"Copied {chosen[1].path}")
+
+    def _scan_failed(self, error: VocsegError) -> None:
+        text = f"{error.message}\n{error.hint}"
+        if text != self._last_scan_error:  # once, not every refresh while it lasts
+            self._last_scan_error = text
+            self._error(error)
 
     def _error(self, error: VocsegError) -> None:
         self.notify(f"{error.message}\n{error.hint}", severity="error", timeout=8)
