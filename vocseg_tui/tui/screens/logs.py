@@ -1,8 +1,9 @@
 """The Logs screen: follow any run's log, see its curves and per-class IoU, and why it failed.
 
-Reading happens in a thread worker started by a timer this screen owns (paused while the
-screen is hidden). Each tick reads at most a bounded batch of new lines for the job on show
-and hands it over in one `call_from_thread`, so a fast log never floods the message queue.
+Reading happens in two periodic reads (tui/periodic.py: a thread each, one read in flight,
+paused while the screen is hidden): the list of jobs every few seconds, and the log on show
+twice a second. Each log read takes at most a bounded batch of new lines and hands it over in
+one message, so a fast log never floods the message queue; a full batch reads again at once.
 Every job keeps its own buffer, feed and scroll position, so switching jobs is instant.
 
 Charts redraw at most once a second; a change that arrives sooner is drawn when that second
@@ -12,12 +13,11 @@ one batch right after the switch, and used to leave its curves blank.
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -26,6 +26,7 @@ from textual.timer import Timer
 from textual.widgets import Input, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
+from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.log_targets import all_targets
 from vocseg_tui.core.logs import Batch, LogFeed, LogTarget, is_error_anchor
 from vocseg_tui.core.shown import shown
@@ -57,6 +58,14 @@ class JobCache:
     drawn_version: int = -1
 
 
+@dataclass(frozen=True)
+class KeyedBatch:
+    """A batch of new lines and the job (`key`) it was read for."""
+
+    key: str
+    batch: Batch
+
+
 class LogsScreen(AreaScreen):
     MODE = "logs"
     CSS_PATH = "logs.tcss"
@@ -81,9 +90,11 @@ class LogsScreen(AreaScreen):
         self.current: str | None = None
         self.query_text = ""
         self.smoothing = 0.6
-        self._poll_timer: Timer | None = None
-        self._targets_timer: Timer | None = None
-        self._polling = False
+        self.target_reads = self.every(TARGETS_S, self._read_targets, self._show_targets,
+                                       self._read_failed, what="the jobs' logs")
+        self.log_reads = self.every(POLL_S, self._read_batch, self._apply, self._read_failed,
+                                    what="the log")
+        self._last_error = ""
         self._last_chart = 0.0
         self._chart_timer: Timer | None = None
         self._selected_job: int | None = None
@@ -104,30 +115,25 @@ class LogsScreen(AreaScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self._poll_timer = self.set_interval(POLL_S, self._tick)
-        self._targets_timer = self.set_interval(TARGETS_S, self.load_targets)
         self.watch(self.query_one(LogView), "follow", self._follow_changed, init=False)
-        self.load_targets()
+        self.target_reads.start()
+        self.log_reads.start(read_now=False)  # nothing is shown yet: a job's select reads it
 
     def _follow_changed(self, _follow: bool) -> None:
         self._refresh_panels()
 
-    def on_screen_suspend(self) -> None:
-        for timer in (self._poll_timer, self._targets_timer):
-            if timer is not None:
-                timer.pause()
-
-    def on_screen_resume(self) -> None:
-        for timer in (self._poll_timer, self._targets_timer):
-            if timer is not None:
-                timer.resume()
-        self.load_targets()
-
     # --- jobs -------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="logs-targets", exit_on_error=False)
     def load_targets(self) -> None:
-        targets = all_targets(self.app.project.work_dirs)  # type: ignore[attr-defined]
-        self.app.call_from_thread(self._show_targets, targets)
+        self.target_reads.now()
+
+    def _read_targets(self) -> list[LogTarget]:
+        return all_targets(self.vocseg_app.project.work_dirs)
+
+    def _read_failed(self, error: VocsegError) -> None:
+        text = f"{error.message}\n{error.hint}"
+        if text != self._last_error:  # once, not every tick while it lasts
+            self._last_error = text
+            self.notify(text, severity="error", title="Logs")
 
     def _show_targets(self, targets: list[LogTarget]) -> None:
         old = [(t.key, t.title, t.state) for t in self.targets]
@@ -191,27 +197,25 @@ class LogsScreen(AreaScreen):
 
     # --- polling ----------------------------------------------------------------------
     def _tick(self) -> None:
-        if self.current is None or self._polling:
-            return
-        self._polling = True
-        self.poll(self.current)
+        self.log_reads.now()
 
-    @work(thread=True, group="logs-poll", exit_on_error=False)
-    def poll(self, key: str) -> None:
-        """Read one bounded batch of the job's new lines (in a thread), hand it over once."""
-        batch = Batch()
+    def _read_batch(self) -> KeyedBatch | None:
+        """One bounded batch of the shown job's new lines (on the reading thread)."""
+        key = self.current
+        cache = self.caches.get(key) if key is not None else None
+        if key is None or cache is None:
+            return None
         try:
-            cache = self.caches.get(key)
-            if cache is not None:
-                batch = cache.feed.poll(budget_s=0.05, max_bytes=4 * 1024 * 1024)
-        except OSError:
-            pass  # unreadable right now (permissions, NFS hiccup): the next tick tries again
-        finally:  # always hand back, so polling never stalls
-            with contextlib.suppress(RuntimeError):  # the app is closing
-                self.app.call_from_thread(self._apply, key, batch)
+            return KeyedBatch(key, cache.feed.poll(budget_s=0.05, max_bytes=4 * 1024 * 1024))
+        except OSError:  # unreadable right now (permissions, NFS hiccup): the next tick tries again
+            return KeyedBatch(key, Batch())
 
-    def _apply(self, key: str, batch: Batch) -> None:
-        self._polling = False
+    def _apply(self, read: KeyedBatch | None) -> None:
+        if read is None:
+            return
+        key, batch = read.key, read.batch
+        if key != self.current:
+            self.log_reads.now()  # the job switched while this read ran: read the one on show
         cache = self.caches.get(key)
         if cache is None:
             return
@@ -238,7 +242,7 @@ class LogsScreen(AreaScreen):
         if shown and (batch.changed or batch.reset or batch.lines):
             self._refresh_panels()
         if batch.more and shown:
-            self.set_timer(0.01, self._tick)
+            self.log_reads.now()  # more is waiting: read on without waiting for the tick
 
     def _refresh_panels(self, force: bool = False) -> None:
         """Status line, diagnosis, and (at most once a second) charts and the IoU table."""
