@@ -8,10 +8,12 @@ under the project's outputs/ folder; the legend lists the classes found.
 Where it runs is the core's decision (core.placement.one_process of the app's device choice:
 its first GPU pinned, or CPU); when the choice changes, the worker on the old device is
 stopped at once (its GPU memory freed) and the next demo starts one on the new device.
+The thread workers hand their results back as messages, as every screen's do.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -20,6 +22,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import LoadingIndicator, Static
 
@@ -29,6 +32,35 @@ from vocseg_tui.core.placement import Placement, one_process
 from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.demo_legend import DemoLegend
+
+
+@dataclass
+class DefaultFound(Message):
+    """The checkpoint the demo uses until one is chosen: the project's best."""
+
+    path: Path
+
+
+@dataclass
+class DemoStage(Message):
+    """The worker moved on (loading the model, inference, saving)."""
+
+    stage: str
+
+
+@dataclass
+class DemoDone(Message):
+    """The demo's result, or why there is none."""
+
+    result: DemoResult | None
+    error: VocsegError | None = None
+
+
+@dataclass
+class WorkerRetired(Message):
+    """The worker on the old device stopped; the next demo starts one on `label`."""
+
+    label: str
 
 
 class DemoScreen(AreaScreen):
@@ -80,13 +112,13 @@ class DemoScreen(AreaScreen):
     def _find_default(self) -> None:
         from vocseg_tui.core.checkpoints import discover_runs, pick_default
 
-        chosen = pick_default(discover_runs(self.app.project))  # type: ignore[attr-defined]
+        chosen = pick_default(discover_runs(self.vocseg_app.project))
         if chosen is not None:
-            self.app.call_from_thread(self._set_default, chosen.path)
+            self.post_message(DefaultFound(chosen.path))
 
-    def _set_default(self, path: Path) -> None:
+    def on_default_found(self, message: DefaultFound) -> None:
         if self.checkpoint is None:
-            self.checkpoint = path
+            self.checkpoint = message.path
 
     def watch_checkpoint(self) -> None:
         self._show_source()
@@ -98,7 +130,7 @@ class DemoScreen(AreaScreen):
         self._show_source()  # the device may have changed in the GPUs area
 
     def placement(self) -> Placement:
-        return one_process(self.app.device_choice)  # type: ignore[attr-defined]
+        return one_process(self.vocseg_app.device_choice)
 
     def _device_changed(self) -> None:
         self._show_source()
@@ -108,8 +140,10 @@ class DemoScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="demo-device", exit_on_error=False)
     def _retire_worker(self, placement: Placement) -> None:
         if self.client is not None and self.client.use(placement):
-            self.app.call_from_thread(
-                self.notify, f"Demo worker stopped: the next demo starts one on {placement.label()}.")
+            self.post_message(WorkerRetired(placement.label()))
+
+    def on_worker_retired(self, message: WorkerRetired) -> None:
+        self.notify(f"Demo worker stopped: the next demo starts one on {message.label}.")
 
     def watch_busy(self, busy: bool) -> None:
         if self.is_mounted:
@@ -144,17 +178,28 @@ class DemoScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="demo", exit_on_error=False)
     def _run(self, checkpoint: Path, image: Path) -> None:
         try:
-            request = build_request(checkpoint, image, self.app.project.outputs_dir,  # type: ignore[attr-defined]
+            request = build_request(checkpoint, image, self.vocseg_app.project.outputs_dir,
                                     placement=self.placement())
             if self.client is None:
                 self.client = DemoClient()
-            result = self.client.run(request, lambda stage: self.app.call_from_thread(self._stage, stage))
+            result = self.client.run(request, self._stage_reached)
         except VocsegError as error:
-            self.app.call_from_thread(self._failed, error)
+            self.post_message(DemoDone(None, error))
             return
-        self.app.call_from_thread(self._show, result)
+        self.post_message(DemoDone(result))
 
-    def _stage(self, stage: str) -> None:
+    def _stage_reached(self, stage: str) -> None:
+        """Called on the worker thread as the demo worker moves on."""
+        self.post_message(DemoStage(stage))
+
+    def on_demo_done(self, message: DemoDone) -> None:
+        if message.error is not None:
+            self._failed(message.error)
+        elif message.result is not None:
+            self._show(message.result)
+
+    def on_demo_stage(self, message: DemoStage) -> None:
+        stage = message.stage
         first = stage == "loading model"
         hint = " (first demo of this checkpoint: the next ones reuse the model)" if first else ""
         self.query_one("#demo-stage", Static).update(f"{stage}…{hint}")
@@ -194,7 +239,7 @@ class DemoScreen(AreaScreen):
                 self.image = path
                 self.action_run_demo()
 
-        self.app.push_screen(ImagePicker(self.app.project.root), chosen)  # type: ignore[attr-defined]
+        self.app.push_screen(ImagePicker(self.vocseg_app.project.root), chosen)
 
     def action_builtin_image(self) -> None:
         self.image = DEMO_IMAGE
