@@ -4,7 +4,11 @@ The real `vocseg-tui` runs in tmux: keys are typed with send-keys and every step
 what the screen shows (capture-pane). In between, the app is quit and the tmux server killed,
 as when an SSH connection drops, and the job must carry on regardless.
 
-Set VOCSEG_TOUR_DIR to keep the screens this test saw (README's Tour is made from them).
+The app runs in a home folder of its own, with the project at ~/sample-project as a new user's
+would be, so the screens show `~/...` paths. Set VOCSEG_TOUR_DIR to keep the screens this test
+saw (README's Tour is made from them), and VOCSEG_TOUR_HOME to an existing folder to use as that
+home, for example one holding the checkout the test runs from, so the job's command reads
+`~/vocseg-tui/.venv/bin/python ...` too.
 """
 
 from __future__ import annotations
@@ -51,22 +55,34 @@ def terminals(tmp_path: Path) -> Iterator[list[TmuxTerminal]]:
         terminal.kill_server()
 
 
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """The user's home folder for the app (VOCSEG_TOUR_HOME, or a fresh one)."""
+    chosen = Path(os.environ.get("VOCSEG_TOUR_HOME") or tmp_path / "home")
+    chosen.mkdir(exist_ok=True)
+    shutil.rmtree(chosen / "sample-project", ignore_errors=True)  # a Tour run's earlier project
+    return chosen
+
+
 def open_app(tmp_path: Path, project: Path, terminals: list[TmuxTerminal], name: str) -> TmuxTerminal:
     terminal = TmuxTerminal(socket=tmp_path / f"tmux-{name}", width=110, height=34)
     env = {"VOCSEG_STATE_DIR": os.environ["VOCSEG_STATE_DIR"], "TERM": "xterm-256color",
-           "PATH": os.environ.get("PATH", "")}
+           "PATH": os.environ.get("PATH", ""), "HOME": str(project.parent)}
+    if "PYTHONPATH" in os.environ:  # a checkout other than the installed one
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     terminal.start([sys.executable, "-m", "vocseg_tui", "--project", str(project)], env, cwd=project)
     terminals.append(terminal)
     return terminal
 
 
-def test_whole_loop_in_tmux(tmp_path: Path, terminals: list[TmuxTerminal]) -> None:
-    project = tmp_path / "project"
+def test_whole_loop_in_tmux(tmp_path: Path, home: Path, terminals: list[TmuxTerminal]) -> None:
+    project = home / "sample-project"
     subprocess.run([sys.executable, "-m", "vocseg_tui", "sample", str(project)], check=True,
                    capture_output=True, timeout=120)
 
     term = open_app(tmp_path, project, terminals, "first")
     term.wait_for("open the app", r"Incomplete: r runs what is missing")
+    term.wait_for("the project shown under home", r"Data — ~/sample-project")
     term.keys("r")
     term.wait_for("prepare the data", r"Complete and verified", timeout=120)
     term.wait_for("counts", r"aug 18 · trainaug 26")
