@@ -40,20 +40,24 @@ def _attempt(registry: Registry, work_dir: Path, epochs: range, state: JobState 
     return job
 
 
-def test_resume_picks_its_own_runs_checkpoint_not_the_older_runs_higher_epoch(tmp_path: Path) -> None:
+@pytest.fixture
+def work_dir(tmp_path: Path) -> Path:
+    """One work dir that several attempts (of one run or of two) train into."""
+    folder = tmp_path / "work"
+    folder.mkdir()
+    return folder
+
+
+def test_resume_picks_its_own_runs_checkpoint_not_the_older_runs_higher_epoch(work_dir: Path) -> None:
     registry = Registry()
-    work_dir = tmp_path / "work"
-    work_dir.mkdir()
     _attempt(registry, work_dir, range(1, 31), JobState.SUCCEEDED)  # the old 30-epoch run
     (work_dir / "last_checkpoint").write_text(str(work_dir / "epoch_30.pth"))
     new = _attempt(registry, work_dir, range(1, 8))  # a new run, stopped after epoch 7
     assert lineage_checkpoint(registry, new) == (work_dir / "epoch_7.pth").resolve()
 
 
-def test_a_later_attempt_continues_from_the_newest_checkpoint_of_the_whole_lineage(tmp_path: Path) -> None:
+def test_a_later_attempt_continues_from_the_newest_checkpoint_of_the_whole_lineage(work_dir: Path) -> None:
     registry = Registry()
-    work_dir = tmp_path / "work"
-    work_dir.mkdir()
     first = _attempt(registry, work_dir, range(1, 4))
     second = _attempt(registry, work_dir, range(4, 6), JobState.FAILED, parent=first)
     (work_dir / "epoch_5.pth").write_bytes(b"cut short by the crash")  # not a whole archive
@@ -62,10 +66,8 @@ def test_a_later_attempt_continues_from_the_newest_checkpoint_of_the_whole_linea
     assert recorded == {"epoch_1.pth", "epoch_2.pth", "epoch_3.pth", "epoch_4.pth", "epoch_5.pth"}
 
 
-def test_a_job_already_resumed_is_not_forked(tmp_path: Path) -> None:
+def test_a_job_already_resumed_is_not_forked(work_dir: Path) -> None:
     registry = Registry()
-    work_dir = tmp_path / "work"
-    work_dir.mkdir()
     first = _attempt(registry, work_dir, range(1, 3))
     second = _attempt(registry, work_dir, range(3, 4), JobState.SUCCEEDED, parent=first)
     with pytest.raises(JobError, match=rf"job {first.id} was already resumed as job {second.id} "
