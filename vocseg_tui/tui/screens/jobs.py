@@ -126,8 +126,8 @@ class JobsScreen(AreaScreen):
         where = "in every project (a: this one only)" if every else "in this project"
         others = f" · {self.elsewhere} more in other projects (a shows them)" if self.elsewhere else ""
         self.query_one("#jobs-status", Static).update(
-            f"{len(self.rows)} job(s) {where}, {active} queued or running{others} · new jobs train on "
-            f"[b]{device.label()}[/b] (GPUs area, key 2) · jobs keep running when you quit")
+            f"{len(self.rows)} job(s) {where}, {active} queued or running{others} · new jobs: "
+            f"[b]{device.label()}[/b] (key 2 changes it) · jobs keep running when you quit")
 
     def action_toggle_projects(self) -> None:
         """Show every project's jobs, or the open project's again."""
