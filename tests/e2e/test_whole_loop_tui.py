@@ -131,7 +131,7 @@ def test_whole_loop_in_tmux(tmp_path: Path, home: Path, terminals: list[TmuxTerm
 
     term.keys("r")
     term.wait_for("resume", r"2\s+(queued|running|succeeded)\s+loop", timeout=60)
-    term.wait_for("resumed job finishes", r"2\s+succeeded\s+loop", timeout=240)
+    term.wait_for("resumed job finishes", r"2\s+succeeded\s+loop", timeout=420)
     log = "".join(p.read_text() for p in (project / "work_dirs/loop/.vocseg").glob("job-2/*.log"))
     assert f"Epoch(train) [{EPOCHS}]" in log and "resumed epoch" in log
     assert stopped_at >= 1

@@ -66,6 +66,19 @@ def test_a_later_attempt_continues_from_the_newest_checkpoint_of_the_whole_linea
     assert recorded == {"epoch_1.pth", "epoch_2.pth", "epoch_3.pth", "epoch_4.pth", "epoch_5.pth"}
 
 
+def test_a_run_whose_log_names_no_save_resumes_from_its_folder_only_when_no_other_job_trained_there(
+        work_dir: Path) -> None:
+    """A log removed (or in another format) names no save: the folder's newest checkpoint is the
+    run's when only its lineage ever trained there, and nothing is picked when another job did."""
+    registry = Registry()
+    alone = _attempt(registry, work_dir, range(1, 3))
+    alone.log_path.write_text("the log of an older version, rotated away\n")
+    assert lineage_checkpoint(registry, alone) == (work_dir / "epoch_2.pth").resolve()
+    other = _attempt(registry, work_dir, range(1, 1))  # another run that trained in the same folder
+    other.log_path.write_text("")
+    assert lineage_checkpoint(registry, alone) is None
+
+
 def test_a_job_already_resumed_is_not_forked(work_dir: Path) -> None:
     registry = Registry()
     first = _attempt(registry, work_dir, range(1, 3))

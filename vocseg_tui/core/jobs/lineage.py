@@ -22,7 +22,7 @@ from pathlib import Path
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.registry import Job, Registry
-from vocseg_tui.core.jobs.resume_point import is_intact
+from vocseg_tui.core.jobs.resume_point import is_intact, last_good_checkpoint
 from vocseg_tui.core.logs.parser import saved_checkpoint
 
 
@@ -73,7 +73,18 @@ def lineage_checkpoint(registry: Registry, job: Job) -> Path | None:
     for path in sorted(steps, key=lambda p: steps[p], reverse=True):  # newest step first
         if (found := Path(path)).is_file() and is_intact(found):
             return found.resolve()
+    if not steps and _folder_is_the_lineages_alone(registry, job, chain):
+        # No log names a save (a log removed, or written in another format): the folder's
+        # checkpoints can only be this run's, as no other job ever trained there.
+        return last_good_checkpoint(Path(job.work_dir))
     return None
+
+
+def _folder_is_the_lineages_alone(registry: Registry, job: Job, chain: list[Job]) -> bool:
+    ours = {attempt.id for attempt in chain}
+    folder = Path(job.work_dir).resolve()
+    return not any(other.id not in ours and Path(other.work_dir).resolve() == folder
+                   for other in registry.all_jobs())
 
 
 def newest_attempt(registry: Registry, job: Job) -> Job:
