@@ -127,7 +127,7 @@ class JobsScreen(AreaScreen):
         others = f" · {self.elsewhere} more in other projects (a shows them)" if self.elsewhere else ""
         self.query_one("#jobs-status", Static).update(
             f"{len(self.rows)} job(s) {where}, {active} queued or running{others} · new jobs: "
-            f"[b]{device.label()}[/b] (key 2 changes it) · jobs keep running when you quit")
+            f"[b]{device.label()}[/b] (key 2 changes it) · jobs outlive the app")
 
     def action_toggle_projects(self) -> None:
         """Show every project's jobs, or the open project's again."""
