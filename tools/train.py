@@ -15,7 +15,10 @@ What differs from mmseg's own script, and why:
 - "stop after this epoch": when the file named by $VOCSEG_STOP_FILE exists, or SIGUSR1 arrived
   (single process), the run saves a checkpoint at the end of the epoch, makes sure
   `last_checkpoint` names it, validates as usual and exits with status 85 (0 under torchrun,
-  where the file named by $VOCSEG_STOPPED_MARKER says it stopped).
+  where the file named by $VOCSEG_STOPPED_MARKER says it stopped); an iteration-based run stops
+  at its next checkpoint instead (its epoch is the whole run);
+- an iteration-based config (a zoo config unchanged included) resumes at the sampler level:
+  mmengine would load and augment every batch already trained (vocseg_tui.workers.iter_resume).
 """
 
 from __future__ import annotations
@@ -112,6 +115,28 @@ def make_stop_hook(request: StopRequest) -> Any:
             runner.train_loop.stop_training = True
             self.stopped_after = epoch
 
+        def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
+                             outputs: Any = None) -> None:
+            """Iteration-based runs are one big epoch: they stop at the next checkpoint instead."""
+            import torch
+
+            saver = next((h for h in runner.hooks if type(h).__name__ == "CheckpointHook"), None)
+            if (saver is None or saver.by_epoch or runner.iter + 1 >= runner.max_iters
+                    or not saver.every_n_train_iters(runner, saver.interval, saver.save_begin)):
+                return  # not a checkpoint iteration (every rank sees the same), or the run ends anyway
+            flag = torch.tensor([1 if (get_rank() == 0 and request.requested()) else 0])
+            if is_distributed():
+                broadcast(flag, src=0)
+            if not int(flag.item()):
+                return
+            done = runner.iter + 1
+            checkpoint = Path(runner.work_dir) / f"iter_{done}.pth"
+            if get_rank() == 0:
+                write_text_atomic(Path(runner.work_dir) / "last_checkpoint", str(checkpoint))
+            runner.logger.info(f"stop requested: saved {checkpoint.name}; stopping at iteration {done}")
+            runner.train_loop.stop_training = True
+            self.stopped_after = done
+
     return StopAfterEpochHook()
 
 
@@ -126,6 +151,10 @@ def build_config(args: argparse.Namespace) -> Any:
         cfg.merge_from_dict(args.cfg_options)
         for message in carry_max_epochs(cfg, old_epochs, options_keys(args.cfg_options)):
             print_log(message, logger="current", level=logging.INFO)
+    from vocseg_tui.workers.iter_resume import install as install_iter_resume
+
+    for message in install_iter_resume(cfg):
+        print_log(message, logger="current", level=logging.INFO)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get("work_dir", None) is None:
