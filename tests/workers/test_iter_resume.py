@@ -100,7 +100,8 @@ def test_resume_of_a_stock_checkpoint_trains_what_the_uninterrupted_run_did(
     assert after == {key: names for key, names in reference.items() if key[1] >= AT}
     # Stock mmengine loads the 36 trained samples again; only the 12 new ones (and the
     # loaders' prefetch: 2 batches per worker, at the start and past the end) are loaded here.
-    assert loads <= (ITERS - AT) * BATCH + 2 * 2 * max(workers, 1) * BATCH * 2 < AT * BATCH
+    prefetch = 2 * max(workers, 1) * BATCH
+    assert loads <= (ITERS - AT) * BATCH + 2 * prefetch < AT * BATCH, loads
 
 
 @pytest.mark.slow
