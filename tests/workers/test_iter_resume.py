@@ -71,7 +71,8 @@ def stock_run(tmp_path_factory: pytest.TempPathFactory, pristine_sample: Path) -
     convert_like_voc_aug(project)
     (root / "configs" / "iter_tiny.py").write_text(ITER_CONFIG)
     tiny = root / "configs" / "sample_tiny.py"  # every sample loaded is recorded first
-    tiny.write_text(tiny.read_text().replace("train_pipeline = [\n", "train_pipeline = [\n    dict(type='RecordLoad'),\n", 1))
+    recorded = "train_pipeline = [\n    dict(type='RecordLoad'),\n"
+    tiny.write_text(tiny.read_text().replace("train_pipeline = [\n", recorded, 1))
     run(project, [sys.executable, str(mmseg_tool("train.py")), "configs/iter_tiny.py",
                   "--work-dir", "work_dirs/stock"], "stock")
     return project

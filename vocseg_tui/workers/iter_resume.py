@@ -83,7 +83,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):  # type: ignore[misc]
             self._skip_trained()
         while self._iter < self._max_iters and not self.stop_training:
             self.runner.model.train()
-            data_batch = next(self.dataloader_iterator)
+            data_batch = next(self.dataloader_iterator)  # type: ignore[has-type]
             self.run_iter(data_batch)
             self._decide_current_val_interval()
             if (self.runner.val_loop is not None and self._iter >= self.val_begin
@@ -101,7 +101,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):  # type: ignore[misc]
                       f"loading the {self._iter} batches already trained to skip them",
                       logger="current", level=logging.WARNING)
             for _ in range(self._iter):
-                next(self.dataloader_iterator)
+                next(self.dataloader_iterator)  # type: ignore[has-type]
             return
         sampler.resume_at(self._iter * batch_size, seed=self._checkpoint_seed())
         # Loader workers prefetched from position 0 when the loop was built: start over.
