@@ -12,11 +12,15 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tests.training import convert_like_voc_aug, mmseg_tool
+from vocseg_tui.core.jobs.progress import stop_point
+from vocseg_tui.core.jobs.registry import Job
+from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
 from vocseg_tui.core.project import Project
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,3 +123,42 @@ def test_two_gloo_ranks_resume_where_each_rank_was(stock_run: Project, tmp_path:
     assert after == {key: names for key, names in whole.items() if key[1] >= AT}
     assert whole[(0, 0)] != whole[(1, 0)]  # each rank its own slice of the permutation
     assert loads < 2 * AT * BATCH
+
+
+@pytest.mark.slow
+def test_a_stop_request_stops_an_iteration_based_run_at_its_next_checkpoint(
+        stock_run: Project, tmp_path: Path) -> None:
+    """An iteration-based run is one big epoch: "stop after this epoch" would never come."""
+    project = copy_of(stock_run, tmp_path)
+    request = tmp_path / "stop_after_epoch"
+    request.write_text("stop after epoch\n")
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "VOCSEG_STOP_FILE": str(request),
+           "VOCSEG_PROBE_SEEN": str(tmp_path / "seen"), "VOCSEG_PROBE_LOADS": str(tmp_path / "loads"),
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    done = subprocess.run([sys.executable, str(TRAIN), "configs/iter_tiny.py", "--work-dir", "work_dirs/stop",
+                           "--cfg-options", "default_hooks.checkpoint.interval=6"],
+                          cwd=project.root, capture_output=True, text=True, check=False, timeout=300, env=env)
+    log = done.stdout + done.stderr
+    assert done.returncode == STOPPED_EXIT, log[-3000:]
+    assert "stop requested: saved iter_6.pth; stopping at iteration 6" in log
+    work_dir = project.root / "work_dirs" / "stop"
+    assert (work_dir / "last_checkpoint").read_text().endswith("iter_6.pth")
+    assert max(it for _, it in seen(tmp_path / "seen")) == 5  # iterations 0-5 trained, no more
+    job = Job(id=1, name="iter", config="configs/iter_tiny.py", work_dir=str(work_dir),
+              cwd=str(project.root), backend="local", state=JobState.RUNNING)
+    assert stop_point(job) == "at the next checkpoint"  # what the Jobs screen and the CLI say
+    epochs = replace(job, config="configs/sample_tiny.py", work_dir=str(stock_run.root / "nowhere"))
+    assert stop_point(epochs) == "after this epoch (checkpoint first)"
+
+
+@pytest.mark.slow
+def test_a_run_without_a_seed_resumes_in_its_own_order(stock_run: Project, tmp_path: Path) -> None:
+    """No seed in the config: each process draws one. Stock mmengine builds the sampler with the
+    new process's seed (another order); ours takes the seed the checkpoint recorded."""
+    project = copy_of(stock_run, tmp_path)
+    ours = [sys.executable, str(TRAIN), "configs/iter_tiny.py"]
+    unseeded = ["--cfg-options", "randomness.seed=None"]
+    whole, _, _ = run(project, [*ours, "--work-dir", "work_dirs/free", *unseeded], "free")
+    after, _, _ = run(project, [*ours, "--work-dir", "work_dirs/again", "--resume",
+                                "work_dirs/free/iter_18.pth", *unseeded], "again")
+    assert after == {key: names for key, names in whole.items() if key[1] >= AT}
