@@ -94,6 +94,7 @@ def make_stop_hook(request: StopRequest) -> Any:
 
         def __init__(self) -> None:
             self.stopped_after: int | None = None
+            self.unit = ""
 
         def after_train_epoch(self, runner: Any) -> None:
             import torch
@@ -136,6 +137,7 @@ def make_stop_hook(request: StopRequest) -> Any:
             runner.logger.info(f"stop requested: saved {checkpoint.name}; stopping at iteration {done}")
             runner.train_loop.stop_training = True
             self.stopped_after = done
+            self.unit = "iter "  # the `stopped` marker says which: "iter N", or "N" (an epoch)
 
     return StopAfterEpochHook()
 
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     marker = os.environ.get(STOPPED_MARKER_ENV)
     if marker and runner.rank == 0:
-        write_text_atomic(Path(marker), f"{hook.stopped_after}\n")
+        write_text_atomic(Path(marker), f"{hook.unit}{hook.stopped_after}\n")
     return 0 if args.launcher != "none" else STOPPED_EXIT
 
 

@@ -132,7 +132,9 @@ def test_a_stop_request_stops_an_iteration_based_run_at_its_next_checkpoint(
     project = copy_of(stock_run, tmp_path)
     request = tmp_path / "stop_after_epoch"
     request.write_text("stop after epoch\n")
+    marker = tmp_path / "stopped"
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "VOCSEG_STOP_FILE": str(request),
+           "VOCSEG_STOPPED_MARKER": str(marker),
            "VOCSEG_PROBE_SEEN": str(tmp_path / "seen"), "VOCSEG_PROBE_LOADS": str(tmp_path / "loads"),
            "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     done = subprocess.run([sys.executable, str(TRAIN), "configs/iter_tiny.py", "--work-dir", "work_dirs/stop",
@@ -144,6 +146,7 @@ def test_a_stop_request_stops_an_iteration_based_run_at_its_next_checkpoint(
     work_dir = project.root / "work_dirs" / "stop"
     assert (work_dir / "last_checkpoint").read_text().endswith("iter_6.pth")
     assert max(it for _, it in seen(tmp_path / "seen")) == 5  # iterations 0-5 trained, no more
+    assert marker.read_text() == "iter 6\n"  # Slurm's continuation says "stopped at iteration 6"
     job = Job(id=1, name="iter", config="configs/iter_tiny.py", work_dir=str(work_dir),
               cwd=str(project.root), backend="local", state=JobState.RUNNING)
     assert stop_point(job) == "at the next checkpoint"  # what the Jobs screen and the CLI say
