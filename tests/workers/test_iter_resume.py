@@ -165,3 +165,21 @@ def test_a_run_without_a_seed_resumes_in_its_own_order(stock_run: Project, tmp_p
     after, _, _ = run(project, [*ours, "--work-dir", "work_dirs/again", "--resume",
                                 "work_dirs/free/iter_18.pth", *unseeded], "again")
     assert after == {key: names for key, names in whole.items() if key[1] >= AT}
+
+
+def test_an_unchanged_zoo_config_gets_the_resumable_loop_and_sampler() -> None:
+    import mmseg
+    from mmengine.config import Config
+
+    from vocseg_tui.workers.iter_resume import install
+
+    zoo = Path(mmseg.__file__).parent / ".mim" / "configs" / "upernet"
+    cfg = Config.fromfile(str(zoo / "upernet_r50_4xb4-40k_voc12aug-512x512.py"))
+    assert install(cfg) == [
+        "iteration-based run: train_cfg.type IterBasedTrainLoop -> ResumableIterBasedTrainLoop "
+        "(resumes at the sampler level, no trained batch loaded again)",
+        "iteration-based run: train_dataloader.sampler.type InfiniteSampler -> ResumableInfiniteSampler"]
+    assert cfg.train_cfg.type == "ResumableIterBasedTrainLoop" and cfg.train_cfg.max_iters == 40000
+    assert cfg.train_dataloader.sampler.type == "ResumableInfiniteSampler"
+    epochs = Config.fromfile(str(ROOT / "configs" / "sample_tiny.py"))
+    assert install(epochs) == [] and epochs.train_cfg.type == "EpochBasedTrainLoop"
