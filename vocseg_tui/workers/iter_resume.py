@@ -76,7 +76,7 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):  # type: ignore[misc]
     """IterBasedTrainLoop that resumes by moving its sampler, not by loading skipped batches."""
 
     def run(self) -> Any:
-        """mmengine's IterBasedTrainLoop.run, with the resume skip replaced by `_resume_sampler`."""
+        """mmengine's IterBasedTrainLoop.run, with the resume skip replaced by `_skip_trained`."""
         self.runner.call_hook("before_train")
         self.runner.call_hook("before_train_epoch")  # the whole run is one big epoch
         if self._iter > 0:
@@ -112,8 +112,10 @@ class ResumableIterBasedTrainLoop(IterBasedTrainLoop):  # type: ignore[misc]
 
     def _checkpoint_seed(self) -> int | None:
         """The seed the interrupted run's sampler had: mmengine builds the sampler with the runner's
-        seed (unless `diff_rank_seed`), and `Runner.resume` restores that seed only afterwards."""
-        if self.runner._randomness_cfg.get("diff_rank_seed", False):
+        seed (unless `diff_rank_seed`, or the config names the sampler's own seed: then it is kept),
+        and `Runner.resume` restores that seed only afterwards."""
+        sampler_cfg = (self.runner.cfg.get("train_dataloader") or {}).get("sampler") or {}
+        if self.runner._randomness_cfg.get("diff_rank_seed", False) or sampler_cfg.get("seed") is not None:
             return None
         seed = self.runner.seed
         return int(seed) if seed is not None else None
