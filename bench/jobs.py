@@ -3,8 +3,9 @@
 1. Training throughput through the supervisor vs `python tools/train.py` directly: mean seconds
    per training iteration from mmengine's own scalars.json (goal: ratio >= 0.98).
 2. Resume latency, launch to the first new iteration, through the supervisor: epoch-based
-   resume from epoch 1 vs from a late epoch (goal: flat), next to mmengine's stock
-   iteration-based resume from an early vs a late iteration, which replays every trained batch.
+   resume from epoch 1 vs from a late epoch (goal: flat), next to an iteration-based resume
+   from an early vs a late iteration (tools/train.py resumes it at the sampler level; stock
+   mmengine, which replays every trained batch, is measured by bench/resume.py).
 3. The launch contract: how long `make_plan` takes for the N-GPU and the Slurm case (pure, run
    again by the supervisor at every real start), how long `launch()` takes to return (it waits
    until the supervisor started the training or said what it waits for), and a dry run (every
@@ -171,7 +172,7 @@ def main() -> None:
                                     iter_dir / f"iter_{ITERS_PER_EPOCH}.pth", [])
         iter_late = resume_latency(project, "configs/bench_iter.py", iter_dir,
                                    iter_dir / f"iter_{late_iter}.pth", [])
-        print(f"iteration-based resume (mmengine stock): from iter {ITERS_PER_EPOCH} {iter_early:.2f}s, "
+        print(f"iteration-based resume (sampler level): from iter {ITERS_PER_EPOCH} {iter_early:.2f}s, "
               f"from iter {late_iter} {iter_late:.2f}s")
         contract = contract_figures(project, config)
     print(json.dumps({

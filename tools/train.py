@@ -15,7 +15,10 @@ What differs from mmseg's own script, and why:
 - "stop after this epoch": when the file named by $VOCSEG_STOP_FILE exists, or SIGUSR1 arrived
   (single process), the run saves a checkpoint at the end of the epoch, makes sure
   `last_checkpoint` names it, validates as usual and exits with status 85 (0 under torchrun,
-  where the file named by $VOCSEG_STOPPED_MARKER says it stopped).
+  where the file named by $VOCSEG_STOPPED_MARKER says it stopped); an iteration-based run stops
+  at its next checkpoint instead (its epoch is the whole run);
+- an iteration-based config (a zoo config unchanged included) resumes at the sampler level:
+  mmengine would load and augment every batch already trained (vocseg_tui.workers.iter_resume).
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ def make_stop_hook(request: StopRequest) -> Any:
 
         def __init__(self) -> None:
             self.stopped_after: int | None = None
+            self.unit = ""
 
         def after_train_epoch(self, runner: Any) -> None:
             import torch
@@ -112,6 +116,29 @@ def make_stop_hook(request: StopRequest) -> Any:
             runner.train_loop.stop_training = True
             self.stopped_after = epoch
 
+        def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
+                             outputs: Any = None) -> None:
+            """Iteration-based runs are one big epoch: they stop at the next checkpoint instead."""
+            import torch
+
+            saver = next((h for h in runner.hooks if type(h).__name__ == "CheckpointHook"), None)
+            if (saver is None or saver.by_epoch or runner.iter + 1 >= runner.max_iters
+                    or not saver.every_n_train_iters(runner, saver.interval, saver.save_begin)):
+                return  # not a checkpoint iteration (every rank sees the same), or the run ends anyway
+            flag = torch.tensor([1 if (get_rank() == 0 and request.requested()) else 0])
+            if is_distributed():
+                broadcast(flag, src=0)
+            if not int(flag.item()):
+                return
+            done = runner.iter + 1
+            checkpoint = Path(runner.work_dir) / f"iter_{done}.pth"
+            if get_rank() == 0:
+                write_text_atomic(Path(runner.work_dir) / "last_checkpoint", str(checkpoint))
+            runner.logger.info(f"stop requested: saved {checkpoint.name}; stopping at iteration {done}")
+            runner.train_loop.stop_training = True
+            self.stopped_after = done
+            self.unit = "iter "  # the `stopped` marker says which: "iter N", or "N" (an epoch)
+
     return StopAfterEpochHook()
 
 
@@ -126,6 +153,10 @@ def build_config(args: argparse.Namespace) -> Any:
         cfg.merge_from_dict(args.cfg_options)
         for message in carry_max_epochs(cfg, old_epochs, options_keys(args.cfg_options)):
             print_log(message, logger="current", level=logging.INFO)
+    from vocseg_tui.workers.iter_resume import install as install_iter_resume
+
+    for message in install_iter_resume(cfg):
+        print_log(message, logger="current", level=logging.INFO)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get("work_dir", None) is None:
@@ -222,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     marker = os.environ.get(STOPPED_MARKER_ENV)
     if marker and runner.rank == 0:
-        write_text_atomic(Path(marker), f"{hook.stopped_after}\n")
+        write_text_atomic(Path(marker), f"{hook.unit}{hook.stopped_after}\n")
     return 0 if args.launcher != "none" else STOPPED_EXIT
 
 

@@ -90,6 +90,24 @@ async def test_stop_of_an_ended_job_says_why_not(sample_project: Project) -> Non
         assert any(f"job {failed} is already failed" in t for t in texts)
 
 
+@pytest.mark.parametrize(("train_cfg", "said"), [
+    ("dict(type='IterBasedTrainLoop', max_iters=40000)", "will stop at the next checkpoint"),
+    ("dict(type='EpochBasedTrainLoop', max_epochs=3)", "will stop after this epoch (checkpoint first)")])
+async def test_stop_after_epoch_of_an_iteration_based_run_says_at_the_next_checkpoint(
+        sample_project: Project, train_cfg: str, said: str) -> None:
+    """An iteration-based run is one big epoch: tools/train.py stops it at its next checkpoint."""
+    _, running = _jobs(sample_project)
+    (sample_project.work_dirs / "sample_tiny" / "sample_tiny.py").write_text(f"train_cfg = {train_cfg}\n")
+    app = make_app(sample_project, start="jobs")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")  # the running job (rows are newest first)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert any(said in n.message for n in app._notifications), [n.message for n in app._notifications]
+    assert Registry().get(running).paths.stop_after_epoch_request.exists()
+
+
 @pytest.mark.slow
 async def test_launch_dialog_starts_a_detached_job_that_appears_in_the_table(
         sample_project: Project) -> None:

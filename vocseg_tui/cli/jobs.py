@@ -81,7 +81,8 @@ def register(commands: Any) -> None:
     stop = commands.add_parser("stop", help="stop a job now, or after its current epoch")
     stop.add_argument("id", type=int)
     stop.add_argument("--after-epoch", action="store_true",
-                      help="save a checkpoint at the end of this epoch, then stop")
+                      help="save a checkpoint at the end of this epoch, then stop "
+                           "(an iteration-based run: stop at the next checkpoint)")
     stop.set_defaults(handler=run_stop)
 
     resume = commands.add_parser("resume", help="resume a stopped or failed job as a new attempt")
@@ -259,7 +260,11 @@ def run_stop(args: argparse.Namespace) -> int:
     if job.state.value == "stopped":  # an orphan's training, signalled here: it is gone now
         print(f"job {job.id}: its orphaned training was stopped ({job.failure})")
         return ExitCode.OK
-    when = "at the end of its current epoch (after saving a checkpoint)" if args.after_epoch else "now"
+    when = "now"
+    if args.after_epoch:
+        from vocseg_tui.core.jobs.progress import stop_point
+
+        when = stop_point(job)  # iteration-based runs: "at the next checkpoint"
     print(f"job {job.id}: stop requested {when}")
     return ExitCode.OK
 

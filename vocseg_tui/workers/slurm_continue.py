@@ -31,11 +31,14 @@ def _say(text: str) -> None:
     print(f"vocseg-tui: {text}", flush=True)  # into the job's log (the batch script's --output)
 
 
-def _stopped_epoch(job: Job) -> str | None:
+def _stopped_where(job: Job) -> str | None:
+    """"after epoch N" from tools/train.py's `stopped` marker ("N"); an iteration-based run,
+    which stops at its next checkpoint, wrote "iter N": "at iteration N"."""
     try:
-        return job.paths.stopped_marker.read_text().strip() or "?"
+        text = job.paths.stopped_marker.read_text().strip() or "?"
     except OSError:
         return None
+    return f"at iteration {text.split()[1]}" if text.startswith("iter ") else f"after epoch {text}"
 
 
 def _record_stop(registry: Registry, job: Job, failure: str) -> None:
@@ -46,31 +49,31 @@ def _record_stop(registry: Registry, job: Job, failure: str) -> None:
 def carry_on(registry: Registry, job_id: int) -> Job | None:
     """Submit the next attempt of a run the time limit stopped; None when it should not go on."""
     job = registry.get(job_id)
-    epoch = _stopped_epoch(job)
-    if epoch is None:
+    where = _stopped_where(job)
+    if where is None:
         _say("the time limit's signal came, but training did not stop after an epoch "
              "(it finished, or failed): not continuing")
         return None
     slurm = dict(job.options.get("backend_options", {}))
     left = int(slurm.get("resubmits", DEFAULT_RESUBMITS))
     if left <= 0:
-        text = (f"time limit: stopped after epoch {epoch}; no automatic resubmission left "
+        text = (f"time limit: stopped {where}; no automatic resubmission left "
                 f"(`vocseg-tui resume {job.id}`)")
         _record_stop(registry, job, text)
         _say(text)
         return None
-    _record_stop(registry, job, f"time limit: stopped after epoch {epoch}; submitting the next attempt")
+    _record_stop(registry, job, f"time limit: stopped {where}; submitting the next attempt")
     try:
         fewer = {**job.options, "backend_options": {**slurm, "resubmits": left - 1}}
         following = resume(job.id, registry, options=fewer)
     except VocsegError as error:
-        text = (f"time limit: stopped after epoch {epoch}; resubmitting failed: {error.message} "
+        text = (f"time limit: stopped {where}; resubmitting failed: {error.message} "
                 f"(`vocseg-tui resume {job.id}` continues it)")
         registry.update(job.id, failure=text)
         _say(text)
         raise
     slurm_id = SlurmBackend.record(following).job_id or "?"
-    text = (f"time limit: stopped after epoch {epoch}; "
+    text = (f"time limit: stopped {where}; "
             f"continues as job {following.id} (Slurm {slurm_id})")
     registry.update(job.id, failure=text)
     _say(f"{text}, {left - 1} automatic resubmission(s) left after it")

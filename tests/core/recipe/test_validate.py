@@ -65,6 +65,13 @@ TRAPS = [
 ]
 
 
+def test_an_iteration_loop_over_an_infinite_sampler_resumes_at_once_so_is_not_flagged(good: Config) -> None:
+    cfg = copy.deepcopy(good)
+    _set("train_cfg.type", "IterBasedTrainLoop")(cfg)
+    _set("train_dataloader.sampler.type", "InfiniteSampler")(cfg)
+    assert [f for f in validate(cfg, processes=2) if f.rule == "iter-loop"] == []
+
+
 @pytest.mark.parametrize(("rule", "severity", "trap"), TRAPS,
                          ids=[f"{t[0]}-{i}" for i, t in enumerate(TRAPS)])
 def test_each_trap_is_found_with_an_explanation_and_a_fix(

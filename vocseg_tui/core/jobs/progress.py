@@ -63,6 +63,20 @@ def max_epochs(work_dir: Path, config: str) -> int | None:
     return plan.max_epochs if plan is not None else None
 
 
+def stop_point(job: Job) -> str:
+    """When "stop after this epoch" takes effect, as the UI and CLI say it: an iteration-based run
+    (its dumped config counts max_iters, no max_epochs) is one big epoch, so tools/train.py stops
+    it at its next checkpoint instead. A run that has not dumped its config yet reads as epochs."""
+    dumped = Path(job.work_dir) / Path(job.config).name
+    try:
+        plan = plan_from(dumped.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        plan = None
+    if plan is not None and plan.max_epochs is None and plan.max_iters is not None:
+        return "at the next checkpoint"
+    return "after this epoch (checkpoint first)"
+
+
 def read_progress(job: Job, total_epochs: int | None = None) -> Progress:
     train: TrainEvent | None = None
     miou = None

@@ -102,13 +102,19 @@ def _sampler(ctx: Context) -> Iterator[Finding]:
 
 
 def _iter_loop(ctx: Context) -> Iterator[Finding]:
+    """tools/train.py resumes an IterBasedTrainLoop over an InfiniteSampler at the sampler level
+    (vocseg_tui.workers.iter_resume); over any other sampler mmengine's replay remains."""
     loop = ctx.get("train_cfg", {}) or {}
-    if loop.get("type") == "IterBasedTrainLoop":
-        yield Finding("iter-loop", "warning", "iteration-based training loop",
-                      "IterBasedTrainLoop resumes by loading and augmenting every batch already "
-                      "trained, which takes hours on VOC-aug; an epoch loop resumes at once",
-                      "write the config with `vocseg-tui recipe --write` (epoch-based by construction)",
-                      "train_cfg.type")
+    sampler = (ctx.get("train_dataloader.sampler", {}) or {}).get("type")
+    resumable = sampler in ("InfiniteSampler", "mmengine.InfiniteSampler")
+    if loop.get("type") == "IterBasedTrainLoop" and not resumable:
+        yield Finding("iter-loop", "warning", f"iteration-based training loop over {sampler}",
+                      f"IterBasedTrainLoop over {sampler} resumes by loading and augmenting every batch "
+                      "already trained, which takes hours on VOC-aug; over an InfiniteSampler "
+                      "tools/train.py resumes at the sampler level, at once",
+                      "train_dataloader = dict(sampler=dict(type='InfiniteSampler', shuffle=True)), "
+                      "or an epoch loop: `vocseg-tui recipe --write`",
+                      "train_dataloader.sampler.type")
 
 
 def _hooks(ctx: Context) -> Iterator[Finding]:

@@ -25,6 +25,7 @@ from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
 from vocseg_tui.core.jobs.errors import WorkDirHoldsRun
 from vocseg_tui.core.jobs.launch import LaunchRequest, launch, resume, stop
 from vocseg_tui.core.jobs.overview import JobListing, JobRow, Overview
+from vocseg_tui.core.jobs.progress import stop_point
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
@@ -232,7 +233,8 @@ class JobsScreen(AreaScreen):
 
     def action_stop_after_epoch(self) -> None:
         if (row := self._selected_or_warn()) is not None:
-            self._control(row.job.id, "will stop after this epoch (checkpoint first)", True)
+            point = stop_point(row.job)  # iteration-based runs: "at the next checkpoint"
+            self._control(row.job.id, f"will stop {point}", True)
 
     @work(thread=True, group="jobs-action", exit_on_error=False)
     def _control(self, job_id: int, verb: str, after_epoch: bool) -> None:
