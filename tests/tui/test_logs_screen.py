@@ -82,13 +82,14 @@ async def test_selected_failed_job_shows_its_diagnosis_and_errors(
         shutil.copy(FIXTURES / source, job.log_path)
     app = make_app(sample_project, start="jobs")
     async with app.run_test(size=(120, 36)) as pilot:
-        app.selected_job_id = failed.id  # type: ignore[attr-defined]
+        app.selected_job_id = failed.id
         await pilot.press("5")
         screen = screen_of(app)
         view = screen.query_one(LogView)
         banner = screen.query_one("#logs-diagnosis")
-        await until(pilot, lambda: screen.current == f"job:{failed.id}" and banner.display)
-        assert "dataset files are missing" in str(banner.render())
+        await until(pilot, lambda: screen.current == f"job:{failed.id}" and banner.display
+                    and "dataset files are missing" in str(banner.render()),
+                    what="the diagnosis read from the log")
         await pilot.press("left_square_bracket")  # previous error from the end: the exception line
         assert view.mark is not None and view.lines[view.mark].startswith("FileNotFoundError")
         await pilot.press("left_square_bracket")
