@@ -18,11 +18,11 @@ from vocseg_tui.core.jobs import JobState, Registry
 from vocseg_tui.core.jobs.procs import is_alive, start_time
 
 OLD_SUPERVISOR = textwrap.dedent("""
-    import subprocess, sys, time
-    training = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)", "tools/train.py",
+    import signal, subprocess, sys
+    training = subprocess.Popen([sys.executable, "-c", "import signal; signal.pause()", "tools/train.py",
                                  sys.argv[1], "--work-dir", sys.argv[2]], start_new_session=True)
     print(training.pid, flush=True)
-    time.sleep(600)
+    signal.pause()  # until the test's SIGKILL
 """)
 """A supervisor as it was before PR_SET_PDEATHSIG: its training does not die with it."""
 

@@ -92,10 +92,10 @@ def test_a_training_is_found_by_its_work_dir_relative_or_absolute_and_no_other(t
     as much as ours (absolute); a training of another work dir does not."""
     work_dir = (tmp_path / "work_dirs" / "x").resolve()
     work_dir.mkdir(parents=True)
-    sleep = [sys.executable, "-c", "import time; time.sleep(600)", "tools/train.py", "configs/x.py"]
-    by_hand = subprocess.Popen([*sleep, "--work-dir", "work_dirs/x"], cwd=tmp_path)
-    ours = subprocess.Popen([*sleep, f"--work-dir={work_dir}"], cwd="/")
-    other = subprocess.Popen([*sleep, "--work-dir", "work_dirs/y"], cwd=tmp_path)
+    idle = [sys.executable, "-c", "import signal; signal.pause()", "tools/train.py", "configs/x.py"]
+    by_hand = subprocess.Popen([*idle, "--work-dir", "work_dirs/x"], cwd=tmp_path)
+    ours = subprocess.Popen([*idle, f"--work-dir={work_dir}"], cwd="/")
+    other = subprocess.Popen([*idle, "--work-dir", "work_dirs/y"], cwd=tmp_path)
     try:
         wait_until(lambda: trainings_in(work_dir) == sorted([by_hand.pid, ours.pid]), 10,
                    "both trainings of work_dirs/x found")
