@@ -145,7 +145,7 @@ def refuse_other_run(registry: Registry, work_dir: Path) -> None:
     found = run_files(work_dir)
     if not found:
         return
-    jobs = [j for j in registry.all_jobs() if Path(j.work_dir) == work_dir]
+    jobs = registry.jobs_in(work_dir)
     whose = f"job {jobs[0].id}'s run ({jobs[0].state.value})" if jobs else "another run"
     shown = ", ".join(found[:4]) + (f" and {len(found) - 4} more" if len(found) > 4 else "")
     raise WorkDirHoldsRun(

@@ -179,7 +179,7 @@ def _resume_point(request: LaunchRequest, work_dir: Path, registry: Registry) ->
         return str(request.resume_from.resolve()), None
     if not request.resume:
         return "", None
-    jobs = [job for job in registry.all_jobs() if Path(job.work_dir) == work_dir]
+    jobs = registry.jobs_in(work_dir)
     if not jobs:  # a run trained outside vocseg-tui: the folder is all there is to go by
         found = last_good_checkpoint(work_dir)
         if found is None:

@@ -82,9 +82,7 @@ def lineage_checkpoint(registry: Registry, job: Job) -> Path | None:
 
 def _folder_is_the_lineages_alone(registry: Registry, job: Job, chain: list[Job]) -> bool:
     ours = {attempt.id for attempt in chain}
-    folder = Path(job.work_dir).resolve()
-    return not any(other.id not in ours and Path(other.work_dir).resolve() == folder
-                   for other in registry.all_jobs())
+    return all(other.id in ours for other in registry.jobs_in(Path(job.work_dir)))
 
 
 def newest_attempt(registry: Registry, job: Job) -> Job:

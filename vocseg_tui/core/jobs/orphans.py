@@ -91,7 +91,7 @@ def _signal(processes: list[psutil.Process], sig: signal.Signals) -> None:
 def owner(registry: Registry, work_dir: Path, pids: list[int]) -> Job | None:
     """The job whose training one of `pids` is (else the newest unsupervised job of that work
     dir): the one `vocseg-tui stop` ends it through."""
-    jobs = [job for job in registry.all_jobs() if Path(job.work_dir) == work_dir]
+    jobs = registry.jobs_in(work_dir)
     for job in jobs:
         if job.train_pid in pids:
             return job

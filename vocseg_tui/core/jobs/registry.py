@@ -269,6 +269,10 @@ class Registry:
     def active(self) -> list[Job]:
         return self.all_jobs(states=ACTIVE_STATES)
 
+    def jobs_in(self, work_dir: Path) -> list[Job]:
+        """Every job that trained (or trains) in `work_dir`, newest first: the runs a folder holds."""
+        return [job for job in self.all_jobs() if Path(job.work_dir) == Path(work_dir)]
+
     def children(self, job_id: int) -> list[Job]:
         with self._connect() as db:
             rows = db.execute("SELECT * FROM jobs WHERE parent_id = ? ORDER BY id", (job_id,)).fetchall()
