@@ -123,9 +123,6 @@ class LogsScreen(AreaScreen):
         self._refresh_panels()
 
     # --- jobs -------------------------------------------------------------------------
-    def load_targets(self) -> None:
-        self.target_reads.now()
-
     def _read_targets(self) -> list[LogTarget]:
         return all_targets(self.vocseg_app.project.work_dirs)
 
@@ -193,12 +190,9 @@ class LogsScreen(AreaScreen):
         view.show(cache.lines, cache.levels, cache.scroll_y)
         cache.drawn_version = -1
         self._refresh_panels(force=True)
-        self._tick()
-
-    # --- polling ----------------------------------------------------------------------
-    def _tick(self) -> None:
         self.log_reads.now()
 
+    # --- polling ----------------------------------------------------------------------
     def _read_batch(self) -> KeyedBatch | None:
         """One bounded batch of the shown job's new lines (on the reading thread)."""
         key = self.current
@@ -369,5 +363,5 @@ class LogsScreen(AreaScreen):
         self.notify(f"Loss smoothing {self.smoothing:.1f}")
 
     def action_refresh_jobs(self) -> None:
-        self.load_targets()
+        self.target_reads.now()
 
