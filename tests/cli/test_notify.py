@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.notify.servers import closed_port, http_recorder, smtp_server
+from tests.core.notify.servers import AUTH_WITHOUT_TLS, closed_port, http_recorder, smtp_server
 from vocseg_tui.cli import main
 from vocseg_tui.core.notify.config import CONFIG_DIR_ENV
 
+pytestmark = pytest.mark.filterwarnings(AUTH_WITHOUT_TLS)
 SECRET = "pa55-w0rd-never-shown"
 
 
@@ -82,7 +83,7 @@ def test_bad_input_exits_2_with_error_and_hint(argv: list[str], said: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert f"error: {said}" in err and "hint: " in err
+    assert err.startswith("error: ") and said in err.splitlines()[0] and "\nhint: " in err
 
 
 def test_a_duplicate_name_is_refused(capsys: pytest.CaptureFixture[str]) -> None:

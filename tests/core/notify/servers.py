@@ -65,7 +65,7 @@ def http_recorder(*answers: tuple[int, bytes]) -> Iterator[Recorder]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     recorder = Recorder(url=f"http://127.0.0.1:{server.server_address[1]}/hook?token=abc",
                         answers=list(answers))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     try:
         yield recorder
@@ -80,6 +80,9 @@ def closed_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+AUTH_WITHOUT_TLS = "ignore:Requiring AUTH while not requiring TLS:UserWarning"
 
 
 @dataclass
@@ -97,7 +100,10 @@ class Mailbox:
 
 @contextmanager
 def smtp_server(*, user: str | None = None, password: str | None = None) -> Iterator[Mailbox]:
-    """aiosmtpd's Controller on 127.0.0.1; with `user`, AUTH is required (over plain SMTP)."""
+    """aiosmtpd's Controller on 127.0.0.1; with `user`, AUTH is required (over plain SMTP).
+
+    aiosmtpd warns about AUTH without TLS for every session: tests using a login filter it with
+    `AUTH_WITHOUT_TLS` (on 127.0.0.1, in a test, that is the point)."""
     from email import message_from_bytes, policy
 
     from aiosmtpd.controller import Controller

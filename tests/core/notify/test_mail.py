@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.core.notify.servers import closed_port, smtp_server
+from tests.core.notify.servers import AUTH_WITHOUT_TLS, closed_port, smtp_server
 from vocseg_tui.core.notify.channels import EmailChannel
 from vocseg_tui.core.notify.events import Notice
 from vocseg_tui.core.notify.webhook import SendError
 
+pytestmark = pytest.mark.filterwarnings(AUTH_WITHOUT_TLS)
 NOTICE = Notice(event="succeeded", job=9, run="upernet", host="gpu-2", state="succeeded", epoch=40,
                 max_epochs=40, best_miou=77.5, best_epoch=38, wall_s=7200.0, log="/w/train.log")
 
