@@ -33,7 +33,8 @@ def test_add_list_remove_a_webhook(capsys: pytest.CaptureFixture[str], config_di
     assert main(["notify", "add", "webhook", "https://ntfy.sh/my-topic", "--preset", "ntfy",
                  "--on", "failed,best"]) == 0
     assert "added webhook-1" in capsys.readouterr().out
-    assert main(["notify", "add", "webhook", "https://hooks.slack.com/services/T/B/X", "--preset", "slack"]) == 0
+    slack = "https://hooks.slack.com/services/T/B/X"
+    assert main(["notify", "add", "webhook", slack, "--preset", "slack"]) == 0
     capsys.readouterr()
     document = _json_list(capsys)
     assert document["schema"] == 1
@@ -42,7 +43,7 @@ def test_add_list_remove_a_webhook(capsys: pytest.CaptureFixture[str], config_di
     assert [(c["name"], c["preset"], c["on"]) for c in channels] == [
         ("webhook-1", "ntfy", ["failed", "best"]),
         ("webhook-2", "slack", ["succeeded", "failed", "diverged", "lost"])]
-    assert channels[1]["url"] == "https://hooks.slack.com/services/T/B/X"
+    assert channels[1]["url"] == slack
     assert stat.S_IMODE((config_dir / "notify.toml").stat().st_mode) == 0o600
     assert stat.S_IMODE(config_dir.stat().st_mode) == 0o700
     assert main(["notify", "remove", "webhook-1"]) == 0
@@ -117,7 +118,8 @@ def test_test_sends_to_every_channel_and_exits_1_naming_the_one_that_failed(
         assert "[test]" in mail["Subject"]
         out = capsys.readouterr().out
         assert "webhook-1: sent" in out and "email-1: sent" in out and SECRET not in out
-        assert main(["notify", "add", "webhook", f"http://127.0.0.1:{closed_port()}/x", "--name", "dead"]) == 0
+        dead = f"http://127.0.0.1:{closed_port()}/x"
+        assert main(["notify", "add", "webhook", dead, "--name", "dead"]) == 0
         capsys.readouterr()
         with pytest.MonkeyPatch.context() as env:
             env.setenv("VOCSEG_TEST_PW", SECRET)

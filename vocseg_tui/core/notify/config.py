@@ -43,8 +43,8 @@ def config_path() -> Path:
 
 def _corrupt(path: Path, why: str) -> NotifyError:
     return NotifyError(f"the notification settings in {path} cannot be read: {why}",
-                       f"fix the file by hand, or move it away and add the channels again "
-                       f"with `vocseg-tui notify add`")
+                       "fix the file by hand, or move it away and add the channels again "
+                       "with `vocseg-tui notify add`")
 
 
 def load_channels(path: Path | None = None) -> list[Channel]:

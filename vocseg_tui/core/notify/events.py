@@ -43,7 +43,7 @@ def parse_events(text: str | None) -> tuple[str, ...]:
 
 
 def _duration(seconds: float) -> str:
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
