@@ -113,7 +113,12 @@ def run_add_email(args: argparse.Namespace) -> int:
         raise NotifyError("a password is only used with a login", "add --user U")
     password = None
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n") or None
+        if sys.stdin.isatty():
+            import getpass
+
+            password = getpass.getpass(f"SMTP password of {args.user}: ") or None
+        else:
+            password = sys.stdin.readline().rstrip("\r\n") or None
         if password is None:
             raise NotifyError("--password-stdin read an empty password", "pipe the password in")
     channel = EmailChannel(name=_name(args, "email"), address=args.address, smtp_host=host,
@@ -144,8 +149,9 @@ def run_list(args: argparse.Namespace) -> int:
         target = channel.target()
         login = getattr(channel, "user", None)
         if login:
-            secret = getattr(channel, "password_env", None)
-            target += f", user {login}" + (f", password from ${secret}" if secret else "")
+            variable = getattr(channel, "password_env", None)
+            kept = " (password kept in the file)" if getattr(channel, "password", None) else ""
+            target += f", user {login}" + (f", password from ${variable}" if variable else "") + kept
         print(f"{channel.name:<16} {channel.kind:<8} {preset:<9} {','.join(channel.on):<34} {target}")
     print(f"({config_path()})")
     return ExitCode.OK
@@ -160,6 +166,7 @@ def run_remove(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
+    from vocseg_tui.core.logs.controls import escape_controls
     from vocseg_tui.core.notify.config import find, load_channels
     from vocseg_tui.core.notify.events import NotifyError, trial_notice
     from vocseg_tui.core.notify.send import deliver
@@ -174,6 +181,6 @@ def run_test(args: argparse.Namespace) -> int:
     for delivery in deliveries:
         if delivery.ok:
             print(f"{delivery.channel}: sent")
-        else:
-            print(f"{delivery.channel}: failed: {delivery.reason}")
+        else:  # the reason may quote a server's answer: no control characters reach the terminal
+            print(f"{delivery.channel}: failed: {escape_controls(delivery.reason)}")
     return ExitCode.OK if all(d.ok for d in deliveries) else ExitCode.FAILED

@@ -45,3 +45,11 @@ def test_events_parse_in_a_stable_order_and_unknown_ones_are_refused() -> None:
     assert all(event in refused.value.hint for event in EVENTS)
     with pytest.raises(NotifyError):
         parse_events(" , ")
+
+
+def test_control_characters_never_reach_a_title_or_a_message() -> None:
+    notice = Notice(event="failed", job=1, run="a\nb", host="h", state="failed",
+                    last_error="boom \x1b]52;c;ZXZpbA==\x07 here")
+    assert "\n" not in notice.title() and "a b" in notice.title()
+    text = notice.message()
+    assert "\x1b" not in text and "\x07" not in text and "boom  ]52;c;ZXZpbA==  here" in text

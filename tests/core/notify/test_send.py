@@ -50,3 +50,16 @@ def test_only_channels_whose_events_include_it_are_sent_to() -> None:
         assert [d.channel for d in deliver(NOTICE, [quiet, loud], backoff_s=0)] == ["loud"]
         assert [d.channel for d in deliver(NOTICE, [quiet], backoff_s=0, every_channel=True)] == ["quiet"]
         server.wait_for(2)
+
+
+def test_deliver_configured_reads_the_file_and_a_broken_file_is_a_failed_delivery() -> None:
+    from vocseg_tui.core.notify.config import add_channel, config_path
+    from vocseg_tui.core.notify.send import deliver_configured
+
+    with http_recorder() as server:
+        add_channel(WebhookChannel(name="w", url=server.url))
+        assert [(d.channel, d.ok) for d in deliver_configured(NOTICE, backoff_s=0)] == [("w", True)]
+        server.wait_for(1)
+    config_path().write_text("not = [toml")
+    [broken] = deliver_configured(NOTICE)
+    assert not broken.ok and broken.channel == "notify.toml" and "cannot be read" in broken.reason

@@ -25,6 +25,17 @@ _HEADLINES = {
 }
 
 
+_CONTROLS = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def one_line(text: str) -> str:
+    """`text` with its control characters (newlines, ESC, BEL, ...) as spaces.
+
+    A run name or a log line must not break a header, a mail subject, or drive the terminal
+    that shows the message."""
+    return text.translate(_CONTROLS)
+
+
 class NotifyError(VocsegError):
     """A notification channel or event given by the user is not usable."""
 
@@ -77,7 +88,7 @@ class Notice:
         """A short headline: a notification's title, a mail's subject."""
         prefix = "[test] " if self.test else ""
         headline = _HEADLINES.get(self.event, self.event)
-        return f"{prefix}vocseg-tui: job {self.job} {self.run} {headline}"
+        return one_line(f"{prefix}vocseg-tui: job {self.job} {self.run} {headline}")
 
     def message(self) -> str:
         """The human text: what happened, where, how far it got, and what to run next."""
@@ -103,7 +114,7 @@ class Notice:
         lines.append(f"next: vocseg-tui logs {self.job}")
         if self.event in ("failed", "stopped", "lost", "diverged"):
             lines.append(f"      vocseg-tui resume {self.job}")
-        return "\n".join(lines)
+        return "\n".join(one_line(line) for line in lines)
 
     def fields(self) -> dict[str, Any]:
         """The generic JSON object a `generic` webhook receives."""

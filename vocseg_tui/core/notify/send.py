@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from vocseg_tui.core.notify.channels import Channel, EmailChannel
 from vocseg_tui.core.notify.events import Notice
@@ -49,6 +50,23 @@ def _attempt(channel: Channel, notice: Notice, timeout: float) -> str:
     except Exception as error:  # a bug or a surprise must not reach the job
         return f"{type(error).__name__}: {error}"
     return ""
+
+
+def deliver_configured(notice: Notice, **options: Any) -> list[Delivery]:
+    """`deliver` to the channels in the user's notify.toml; never raises.
+
+    What the supervisor calls: a settings file that cannot be read is one failed Delivery
+    (named after the file) with the reason, for the job log, instead of an exception."""
+    from vocseg_tui.core.errors import VocsegError
+    from vocseg_tui.core.notify.config import FILE_NAME, load_channels
+
+    try:
+        channels = load_channels()
+    except VocsegError as error:
+        return [Delivery(FILE_NAME, ok=False, reason=error.message, attempts=0)]
+    except Exception as error:  # an unreadable config dir: still nothing may reach the job
+        return [Delivery(FILE_NAME, ok=False, reason=f"{type(error).__name__}: {error}", attempts=0)]
+    return deliver(notice, channels, **options)
 
 
 def deliver(notice: Notice, channels: Iterable[Channel], *, retries: int = RETRIES,
