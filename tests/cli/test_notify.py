@@ -128,3 +128,10 @@ def test_test_sends_to_every_channel_and_exits_1_naming_the_one_that_failed(
         assert "dead: failed: could not reach the server" in out and "webhook-1: sent" in out
         assert main(["notify", "test", "webhook-1"]) == 0
         server.wait_for(3)
+
+
+def test_notify_without_an_action_prints_its_usage_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["notify"]) == 2
+    assert "add" in capsys.readouterr().err
+    assert main(["notify", "add"]) == 2
+    assert "webhook" in capsys.readouterr().err
