@@ -15,6 +15,7 @@ from vocseg_tui.core.data.progress import Progress
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import VocsegApp, make_app
 from vocseg_tui.tui.screens.data import DataEvent, DataScreen
+from vocseg_tui.tui.widgets.data_progress import ProgressRow
 
 
 def _text(app: VocsegApp, selector: str) -> str:
@@ -62,8 +63,9 @@ async def test_download_from_a_mirror_then_cancel_and_resume(
     async with app.run_test(size=(80, 24)) as pilot:
         assert "No VOC 2012 or SBD data yet" in _text(app, "#counts")
         await pilot.press("r")
-        await until(pilot, lambda: "%" in _text(app, "#row-download .progress-info"), 5, "download progress")
-        assert "MB" in _text(app, "#row-download .progress-info")
+        download = app.screen.query_one("#row-download", ProgressRow)
+        await until(pilot, lambda: "%" in download.info, 5, "download progress")
+        assert "MB" in download.info
         await pilot.press("c")
         await _wait_idle(app, pilot)
         assert "cancelled" in _text(app, "#errors")

@@ -10,6 +10,7 @@ from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
 from vocseg_tui.tui.screens import AREAS
 from vocseg_tui.tui.screens.help import HelpScreen
+from vocseg_tui.tui.widgets.navbar import NavBar
 
 
 @pytest.mark.parametrize("area", AREAS, ids=[a.mode for a in AREAS])
@@ -21,17 +22,16 @@ async def test_each_area_opens_with_its_key(sample_project: Project, area) -> No
         assert app.current_mode == area.mode
         assert type(app.screen).__name__ == area.class_name
         assert area.title in app.screen.title
-        active = app.screen.query_one("#navbar").active  # type: ignore[attr-defined]
-        assert active == f"tab-{area.mode}"
+        assert app.screen.query_one(NavBar).active == area.mode
 
 
 async def test_clicking_a_tab_switches_area(sample_project: Project) -> None:
     app = make_app(sample_project)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.click("#tab-jobs")
+        await pilot.click(NavBar, offset=(app.screen.query_one(NavBar).span("jobs")[0] + 1, 0))
         await pilot.pause()
         assert app.current_mode == "jobs"
-        await pilot.click("#tab-gpus")
+        await pilot.click(NavBar, offset=(app.screen.query_one(NavBar).span("gpus")[1] - 1, 1))
         await pilot.pause()
         assert app.current_mode == "gpus"
 
