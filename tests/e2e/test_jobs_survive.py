@@ -16,13 +16,13 @@ from tests.core.jobs.helpers import cli, ready, wait_for
 from vocseg_tui.core.project import Project
 
 LAUNCHER = textwrap.dedent("""
-    import sys, time
+    import signal, sys
     from pathlib import Path
     from vocseg_tui.core.jobs.launch import LaunchRequest, launch
     job = launch(LaunchRequest(Path("configs/sample_tiny.py"), Path.cwd(), work_dir=Path(sys.argv[1]),
                                cfg_options=["train_cfg.max_epochs=1"]))
     print(job.id, flush=True)
-    time.sleep(600)  # like a TUI left open
+    signal.pause()  # like a TUI left open, until the test's signal
 """)
 
 

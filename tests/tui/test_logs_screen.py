@@ -23,14 +23,14 @@ from vocseg_tui.tui.widgets.log_view import LogView
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "logs"
 
 WRITER = """
-import sys, time
+import signal, sys, time
 lines = open(sys.argv[1]).read().splitlines(keepends=True)
 with open(sys.argv[2], "a") as out:
     for n in range(0, len(lines), 25):
         out.write("".join(lines[n:n + 25]))
         out.flush()
-        time.sleep(0.05)
-    time.sleep(30)
+        time.sleep(0.05)  # the pace of a training writing its log
+signal.pause()  # then alive and silent, as a training between iterations, until the test kills it
 """
 
 
