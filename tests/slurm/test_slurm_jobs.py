@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.core.jobs.helpers import ONE_EPOCH, cli, ready
+from tests.core.jobs.helpers import ONE_EPOCH, cli, ready, wait_for_text
 from tests.slurm.cluster import GPUS, Cluster
 from tests.waiting import wait_until
 from vocseg_tui.core.jobs import Job, Registry
@@ -168,6 +168,9 @@ def test_usr1_to_the_batch_shell_stops_after_the_epoch_and_resume_trains_each_ep
                "--cfg-options", "train_cfg.max_epochs=2", cwd=project.root)
     job_id = int(json.loads(done.stdout)["id"])
     job, _ = follow(job_id, {"running"})
+    # Slurm says "running" a moment before the batch shell reaches its trap; the signal comes
+    # near the time limit in real use, so it is sent once the training has started.
+    wait_for_text(job.log_path, "System environment")
     cancel(SlurmBackend.record(job).job_id, usr1_to_batch=True)  # what `--signal=B:USR1@N` also sends
     stopped, seen = follow(job_id, {"succeeded", "failed", "stopped", "lost"})
     assert stopped.state.value == "stopped", seen
