@@ -27,7 +27,7 @@ def register(commands: Any) -> None:
         description="The runs of this project (each work dir under work_dirs/ and the work dirs of "
                     "its jobs), newest first. Exit 0; 2 on a bad filter, column or run name.",
         epilog="Filters: words joined by AND: mIoU>70 lr<0.01 tag:baseline state:running "
-               "name:r50 or plain text. Sort: any column, -COL for descending.")
+               "name:r50 or plain text. Sort: any column; --sort=-COL (or --reverse) for descending.")
     _list_options(runs)
     runs.set_defaults(handler=run_list)
     actions = runs.add_subparsers(dest="runs_action", metavar="ACTION")
@@ -65,7 +65,8 @@ def _list_options(parser: argparse.ArgumentParser) -> None:
     formats.add_argument("--csv", action="store_true", help="the table as CSV")
     formats.add_argument("--markdown", action="store_true", help="the table as Markdown")
     parser.add_argument("--filter", default="", metavar="EXPR", help="e.g. 'mIoU>70 tag:baseline'")
-    parser.add_argument("--sort", default="", metavar="COL", help="a column; -COL sorts descending")
+    parser.add_argument("--sort", default="", metavar="COL", help="a column; --sort=-COL sorts descending")
+    parser.add_argument("--reverse", action="store_true", help="reverse the order")
     parser.add_argument("--all-projects", action="store_true", help="every project's runs")
 
 
@@ -86,6 +87,8 @@ def run_list(args: argparse.Namespace) -> int:
     rows = [r for r in _rows(args) if keep(r)]
     if args.sort:
         rows = sort_rows(rows, args.sort)
+    if args.reverse:
+        rows.reverse()
     if args.json:
         print_json({"schema": RUNS_SCHEMA, "runs": [r.to_json() for r in rows]})
     elif args.csv:
