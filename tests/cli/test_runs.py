@@ -123,7 +123,7 @@ def test_lineage_vanished_dir_ambiguous_name_and_job_ids(two_lrs: Project, tmp_p
 
 
 @pytest.mark.parametrize("args", [
-    ("--filter", "mIoU>abc"), ("--filter", "colour:red"), ("--sort", "nope"),
+    ("--filter", "mIoU>abc"), ("--filter", "mIoU>"), ("--filter", "colour:red"), ("--sort", "nope"),
     ("compare", "sample_tiny"), ("show", "no_such_run"), ("note", "sample_half", "bell\x07"),
 ])
 def test_bad_input_is_refused_with_a_hint(two_lrs: Project, capsys: pytest.CaptureFixture[str],

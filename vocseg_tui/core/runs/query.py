@@ -56,6 +56,8 @@ def _word(word: str) -> Predicate:
             raise VocsegError(f"{word!r}: {raw!r} is not a number",
                               "compare numbers (mIoU>70, lr<0.01) or use = for text") from None
         return lambda row: _compare(row.value(key), _OPS[op], wanted)
+    if any(op in word for op in "<>="):
+        raise VocsegError(f"{word!r} is not a comparison", "write COLUMN OP NUMBER, e.g. mIoU>70 or lr<=0.01")
     if ":" in word:
         name, _, value = word.partition(":")
         key = column(name)
