@@ -56,7 +56,7 @@ class RunsScreen(AreaScreen):
     MODE = "runs"
     CSS_PATH = "runs.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "filter", "Filter"),
+        Binding("slash", "filter", "Filter", key_display="/"),
         Binding("m", "mark", "Mark"),
         Binding("c", "compare", "Compare"),
         Binding("s", "sort", "Sort"),
