@@ -7,7 +7,9 @@ epoch), in one process, against a fresh state dir.
 3. changed: one run grows by an epoch and a new run appears; re-list (two runs re-read, and the
    grown run's new mIoU is in its row). Goal: the warm goal.
 4. compare: per-class IoU of 6 runs (each one's logged table). Goal: <= 0.5 s.
-5. baseline: the same runs read the way the Checkpoints area reads them (core.checkpoints
+5. screen: the Runs screen (headless, 100x30, warm index) from start to its table holding
+   every run.
+6. baseline: the same runs read the way the Checkpoints area reads them (core.checkpoints
    discover_runs: every run's scalars.json on every list), for reference.
 
 Prints one JSON object on its last line; `--runs N --epochs E` shrink it for a smoke test.
@@ -16,6 +18,7 @@ Prints one JSON object on its last line; `--runs N --epochs E` shrink it for a s
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -65,6 +68,26 @@ def generate(project: Path, runs: int, epochs: int) -> float:
     return time.perf_counter() - started
 
 
+def screen_s(project: Project, count: int) -> float:
+    """Seconds from starting the app on the Runs area to its table holding `count` rows."""
+    from tests.tui.waiting import until
+    from vocseg_tui.tui.app import make_app
+    from vocseg_tui.tui.screens.runs import RunsScreen
+    from vocseg_tui.tui.widgets.runs_table import RunsTable
+
+    async def measure() -> float:
+        started = time.perf_counter()
+        async with make_app(project, start="runs").run_test(size=(100, 30)) as pilot:
+            def full() -> bool:
+                screen = pilot.app.screen
+                return isinstance(screen, RunsScreen) and screen.query_one(RunsTable).row_count == count
+
+            await until(pilot, full, 60, "every run in the table")
+            return time.perf_counter() - started
+
+    return asyncio.run(measure())
+
+
 def grow(work_dir: Path, epoch: int) -> None:
     scalars = next(work_dir.glob("*/vis_data/scalars.json"))
     with scalars.open("a", encoding="utf-8") as out:
@@ -97,11 +120,13 @@ def main() -> None:
         six = changed[:6]
         compare_s, table = _timed(lambda: compare(six))
         assert all(r.source.startswith("validation") for r in table)
+        screen_first_s = screen_s(project, len(changed))
         baseline_s, _ = _timed(lambda: discover_runs(project, use_registry=False))
         result = {
             "runs": len(rows), "epochs": args.epochs, "generate_s": round(generate_s, 2),
             "cold_s": round(cold_s, 3), "warm_s": round(warm_s, 3), "changed_s": round(changed_s, 3),
             "reread_after_change": len(changed_index.reread), "compare_s": round(compare_s, 3),
+            "screen_all_rows_s": round(screen_first_s, 3),
             "checkpoints_area_list_s": round(baseline_s, 3), "cli_warm_s": round(cli_list_s(root), 3),
             "goals": GOALS,
             "met": {"cold_s": cold_s <= GOALS["cold_s"], "warm_s": warm_s <= GOALS["warm_s"],
