@@ -69,3 +69,14 @@ def test_an_existing_registry_gains_the_tags_table(tmp_path: Path) -> None:
     upgraded.set_run_meta("/w", note="kept with the tags")
     assert upgraded.run_meta() == {"/w": (["x"], "kept with the tags")}
     assert upgraded.get(job.id).name == "a"
+
+
+def test_a_damaged_index_and_an_odd_recipe_are_read_again_not_raised(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    run = write_run(project.work_dirs / "odd", epochs=2)
+    dump = run / "odd.py"
+    dump.write_text(dump.read_text().replace("    crop=[512, 512],", "    crop=5,", 1))
+    index = RunIndex()
+    index.path.write_text("{not json")
+    rows = list_runs(project, index=RunIndex())
+    assert rows[0].facts.best_epoch == 2 and any("recipe" in p for p in rows[0].facts.problems)

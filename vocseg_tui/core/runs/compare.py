@@ -94,11 +94,19 @@ def best_per_column(table: list[ClassRow]) -> dict[str, float | None]:
 
 
 def to_json(table: list[ClassRow]) -> dict[str, Any]:
+    """The JSON of `runs compare`: each run's IoU per column, the columns where it is best, and
+    its difference to the first run named (`delta`, None where either was not measured)."""
     best = best_per_column(table)
+    first = table[0].values if table else {}
     return {"schema": COMPARE_SCHEMA, "columns": list(COLUMNS),
             "runs": [{"name": r.name, "path": r.path, "source": r.source, "iou": r.values,
-                      "best": [c for c in COLUMNS if r.values.get(c) is not None and r.values[c] == best[c]]}
+                      "best": [c for c in COLUMNS if r.values.get(c) is not None and r.values[c] == best[c]],
+                      "delta": {c: _delta(r.values.get(c), first.get(c)) for c in COLUMNS}}
                      for r in table]}
+
+
+def _delta(value: float | None, base: float | None) -> float | None:
+    return round(value - base, 4) if value is not None and base is not None else None
 
 
 def _cell(value: float | None, best: float | None, mark: tuple[str, str]) -> str:

@@ -118,8 +118,9 @@ def _with_recipe(facts: DiskFacts, work_dir: Path, hint: str | None, problems: l
     if (match := _RECIPE_START.search(text)) is not None:
         try:
             recipe = recipe_from_text(f"{RECIPE_VARIABLE} = dict({_inside_call(text, match.end())})")
-        except VocsegError as error:
-            problems.append(f"the recipe in {dump.name} cannot be read: {error.message}")
+        except (VocsegError, TypeError, ValueError) as error:  # a hand-edited recipe of odd types
+            reason = error.message if isinstance(error, VocsegError) else str(error)
+            problems.append(f"the recipe in {dump.name} cannot be read: {reason}")
         else:
             if recipe is not None:
                 derived = derive(recipe)
