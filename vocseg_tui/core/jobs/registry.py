@@ -29,11 +29,12 @@ from vocseg_tui.core.project import state_dir
 from vocseg_tui.core.scope import project_root
 
 REGISTRY_NAME = "jobs.sqlite3"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """1: the first registry. 2: `backend_data` (what a back end records about its job: the tmux
 session, the Slurm job id and batch script), which used to ride in `tmux_session` and in
 `options`; the back end's launch options moved from options["slurm"] to options["backend_options"].
-3: `saved`, the checkpoints each job wrote (so a resume continues its own run, see lineage.py)."""
+3: `saved`, the checkpoints each job wrote (so a resume continues its own run, see lineage.py).
+4: `run_meta`, the tags and note of each run (keyed by its work dir's path; see core/runs)."""
 _JSON_FIELDS = ("command", "env", "gpus", "gpu_uuids", "queue", "options", "backend_data")
 
 _SCHEMA = ("""
@@ -74,6 +75,12 @@ CREATE TABLE IF NOT EXISTS saved (
     path TEXT NOT NULL,
     step INTEGER NOT NULL,
     PRIMARY KEY (job_id, path)
+)""",)
+_RUN_META_SCHEMA = ("""
+CREATE TABLE IF NOT EXISTS run_meta (
+    path TEXT PRIMARY KEY,
+    tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT NOT NULL DEFAULT ''
 )""",)
 _MOVED_TO_BACKEND_DATA = ("slurm_job_id", "batch_script")
 
@@ -175,13 +182,16 @@ class Registry:
         try:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version == 0:
-                for statement in (*_SCHEMA, *_SAVED_SCHEMA):
+                for statement in (*_SCHEMA, *_SAVED_SCHEMA, *_RUN_META_SCHEMA):
                     db.execute(statement)
             else:
                 if version == 1:
                     _migrate_1_to_2(db)
                 if version <= 2:
                     for statement in _SAVED_SCHEMA:
+                        db.execute(statement)
+                if version <= 3:
+                    for statement in _RUN_META_SCHEMA:
                         db.execute(statement)
             if version < SCHEMA_VERSION:
                 db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -295,6 +305,21 @@ class Registry:
             rows = db.execute(f"SELECT job_id, path, step FROM saved WHERE job_id IN ({marks}) "
                               "ORDER BY step DESC, job_id DESC", job_ids).fetchall()
         return [(int(r["job_id"]), str(r["path"]), int(r["step"])) for r in rows]
+
+    def run_meta(self) -> dict[str, tuple[list[str], str]]:
+        """{run path: (tags, note)} of every run that has a tag or a note."""
+        with self._connect() as db:
+            rows = db.execute("SELECT path, tags, note FROM run_meta").fetchall()
+        return {str(r["path"]): (list(json.loads(r["tags"])), str(r["note"])) for r in rows}
+
+    def set_run_meta(self, path: str, *, tags: list[str] | None = None, note: str | None = None) -> None:
+        """Set a run's tags and/or note (the other stays as it was)."""
+        with self._write() as db:
+            row = db.execute("SELECT tags, note FROM run_meta WHERE path = ?", (path,)).fetchone()
+            old_tags, old_note = (json.loads(row["tags"]), row["note"]) if row else ([], "")
+            db.execute("INSERT OR REPLACE INTO run_meta (path, tags, note) VALUES (?, ?, ?)",
+                       (path, json.dumps(old_tags if tags is None else tags, ensure_ascii=False),
+                        old_note if note is None else note))
 
 
 def _migrate_1_to_2(db: sqlite3.Connection) -> None:

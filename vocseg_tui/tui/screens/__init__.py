@@ -44,5 +44,6 @@ AREAS: tuple[Area, ...] = (
     _area("logs", "5", "Logs", "follow a job's log; loss, LR and mIoU curves; why it failed"),
     _area("checkpoints", "6", "Checkpoints", "browse checkpoints; resume, evaluate, delete"),
     _area("demo", "7", "Demo", "run the model on an image with one key"),
+    _area("runs", "8", "Runs", "all runs in one table; compare per class, tag, export"),
 )
 AREAS_BY_MODE = {area.mode: area for area in AREAS}

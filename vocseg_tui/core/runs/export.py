@@ -1,0 +1,68 @@
+"""The Runs table as CSV and Markdown (the same columns the table shows, one row per run), and
+both tables written to the project's outputs/."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.runs import compare
+from vocseg_tui.core.runs.compare import ClassRow
+from vocseg_tui.core.runs.model import COLUMNS, RunRow
+
+
+def cell(column: str, value: Any) -> str:
+    """A column's value as a table prints it."""
+    if value is None or value == []:
+        return ""
+    if column == "started" and isinstance(value, int | float):
+        return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
+    if column == "tags":
+        return " ".join(value)
+    if column == "lr" and isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
+
+
+def to_csv(rows: list[RunRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["path", *COLUMNS])
+    for row in rows:
+        data = row.to_json()
+        writer.writerow([row.path, *(cell(c, data.get(c)) for c in COLUMNS)])
+    return out.getvalue()
+
+
+def to_markdown(rows: list[RunRow]) -> str:
+    lines = ["| " + " | ".join(COLUMNS) + " |", "|---" * len(COLUMNS) + "|"]
+    for row in rows:
+        data = row.to_json()
+        lines.append("| " + " | ".join(cell(c, data.get(c)).replace("|", r"\|") for c in COLUMNS) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_exports(outputs: Path, rows: list[RunRow], table: list[ClassRow] | None = None) -> list[Path]:
+    """Write the runs table (CSV and Markdown) and, given one, the compare table (Markdown and
+    LaTeX) into `outputs/`, atomically, under one time stamp; the paths written."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    files = {outputs / f"runs-{stamp}.csv": to_csv(rows), outputs / f"runs-{stamp}.md": to_markdown(rows)}
+    if table:
+        files[outputs / f"compare-{stamp}.md"] = compare.to_markdown(table)
+        files[outputs / f"compare-{stamp}.tex"] = compare.to_latex(table)
+    try:
+        outputs.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            write_text_atomic(path, text)
+    except OSError as error:
+        raise VocsegError(f"cannot write to {outputs}: {error.strerror}",
+                          "is the project folder writable?") from error
+    return list(files)
