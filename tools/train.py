@@ -22,7 +22,9 @@ What differs from mmseg's own script, and why:
 - a NaN guard (on unless `--nan-guard off` or the config's `nan_guard = False`): at the first
   non-finite loss the run stops at once, before any hook can save the broken weights (the last
   good checkpoint stays the last one), and exits 1 after logging "loss became NaN at epoch E,
-  iteration I (lr X)", which core/jobs/failure.py reads as the `diverged` failure.
+  iteration I (lr X)", which core/jobs/failure.py reads as the `diverged` failure;
+- a run that the config's EarlyStoppingHook ended logs "early-stopped at epoch E" (the job's
+  summary, core/jobs/early_stop.py).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the vocseg_tui package beside tools/
 
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.early_stop import MARKER as EARLY_STOP_MARKER
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
 from vocseg_tui.core.jobs.resume_point import last_good_checkpoint
 from vocseg_tui.core.jobs.states import STOPPED_EXIT
@@ -326,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         leave_process_group()
         return 1
     leave_process_group()
+    early = next((h for h in runner.hooks if type(h).__name__ == "EarlyStoppingHook"), None)
+    if (early is not None and hook.stopped_after is None and runner.train_loop.stop_training
+            and runner.epoch < runner.max_epochs):  # read by core/jobs/early_stop.py
+        runner.logger.info(f"{EARLY_STOP_MARKER} {runner.epoch}: mIoU did not improve for "
+                           f"{early.patience} validations")
     if hook.stopped_after is None:
         return 0
     marker = os.environ.get(STOPPED_MARKER_ENV)

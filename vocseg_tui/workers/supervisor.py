@@ -40,6 +40,7 @@ from typing import IO, Any
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.early_stop import early_stop_summary
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
 from vocseg_tui.core.jobs.launch import environment_for, plan_for, resume, retries_left
@@ -204,6 +205,7 @@ class Supervisor:
             state = JobState.STOPPED
         elif returncode == 0:
             state = JobState.SUCCEEDED
+            failure = early_stop_summary(self.paths.log, Path(self.job.work_dir))
         elif self.stop_requested():
             state = JobState.STOPPED
         elif returncode is None:

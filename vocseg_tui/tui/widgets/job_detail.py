@@ -31,7 +31,7 @@ def describe(row: JobRow | None) -> str:
     if job.waiting_for:
         lines.append(f"[yellow]queued: waiting for {escape(job.waiting_for)}[/]")
     if job.failure:
-        lines.append(f"[red]{escape(job.failure)}[/]")
+        lines.append(f"[red]{escape(job.failure)}[/]" if job.state.is_failure else escape(job.failure))
     lines += [f"[yellow]{escape(line)}[/]" for line in failed_notifications(job.paths)[-3:]]
     if row.attach:
         lines.append(f"console: [b]{escape(row.attach)}[/b]")
