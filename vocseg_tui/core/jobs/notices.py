@@ -9,9 +9,12 @@ is in the registry: a notice never holds up or changes the record. Notifications
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -22,7 +25,7 @@ from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.failure import last_error_lines
 from vocseg_tui.core.jobs.paths import JobPaths
 from vocseg_tui.core.jobs.progress import max_epochs, read_progress
-from vocseg_tui.core.jobs.registry import Job
+from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.logs.controls import escape_controls
 from vocseg_tui.core.logs.reader import read_tail
 from vocseg_tui.core.logs.scalars import validation_miou
@@ -123,3 +126,22 @@ def failed_notifications(paths: JobPaths) -> list[str]:
     return [escape_controls(f"notification to {e.get('channel')} ({e.get('event')}) failed: "
                             f"{e.get('reason')}")
             for e in read_record(paths) if not e.get("ok")]
+
+
+def announce_detached(registry: Registry, job: Job, event: str) -> None:
+    """Start the detached notifier (workers/notify_job.py) when a channel wants `event`: for an
+    end a reader recorded (a `lost` job, a Slurm job's end read from Slurm), where no supervisor
+    of ours is left to send it, and the reader must not wait on the network."""
+    from vocseg_tui.core.errors import VocsegError
+    from vocseg_tui.core.notify.config import load_channels
+
+    try:
+        if not any(event in channel.on for channel in load_channels()):
+            return
+    except VocsegError:
+        pass  # an unreadable notify.toml: the notifier records why, in the job's log
+    with contextlib.suppress(OSError):
+        subprocess.Popen([sys.executable, "-m", "vocseg_tui.workers.notify_job", "--job", str(job.id),
+                          "--registry", str(registry.path), "--event", event],
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)

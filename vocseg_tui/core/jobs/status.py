@@ -7,12 +7,10 @@ still active, so an end the supervisor wrote a moment earlier is never overwritt
 
 from __future__ import annotations
 
-import contextlib
-import subprocess
-import sys
 import time
 
 from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
+from vocseg_tui.core.jobs.notices import announce_detached
 from vocseg_tui.core.jobs.orphans import orphan_note, recheck
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
@@ -34,26 +32,8 @@ def refresh(registry: Registry, job: Job) -> Job:
                         failure=orphan_note(job))
     elif registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
                          failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)"):
-        announce_lost(registry, job)  # only the reader that marked it: one notice per loss
+        announce_detached(registry, job, "lost")  # only the reader that marked it: once
     return registry.get(job.id)
-
-
-def announce_lost(registry: Registry, job: Job) -> None:
-    """Start the detached notifier (workers/notify_job.py) when a channel wants `lost`: no
-    supervisor is left to send it, and this reader must not wait on the network."""
-    from vocseg_tui.core.errors import VocsegError
-    from vocseg_tui.core.notify.config import load_channels
-
-    try:
-        if not any("lost" in channel.on for channel in load_channels()):
-            return
-    except VocsegError:
-        pass  # an unreadable notify.toml: the notifier records why, in the job's log
-    with contextlib.suppress(OSError):
-        subprocess.Popen([sys.executable, "-m", "vocseg_tui.workers.notify_job", "--job", str(job.id),
-                          "--registry", str(registry.path), "--event", "lost"],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
 
 
 def list_jobs(registry: Registry, *, ask_remote: bool = True,
