@@ -41,3 +41,29 @@ def test_a_lost_job_is_announced_once(sample_project: Project, monkeypatch: pyte
         assert f"vocseg-tui resume {job.id}" in sent["message"]
         wait_until(lambda: read_record(job.paths), 20, "notify.json recording the delivery")
     assert len(server.requests) == 1
+
+
+def test_the_batch_scripts_last_step_records_the_end_and_announces_it(
+        sample_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a Slurm job's batch script runs after training: `notify_job --exit-status N`."""
+    monkeypatch.setenv(BACKOFF_ENV, "0")
+    registry = Registry()
+    job = registry.add(name="sample_tiny", config=str(sample_project.configs_dir / "sample_tiny.py"),
+                       work_dir=str(sample_project.work_dirs / "t"), cwd=str(sample_project.root),
+                       backend="slurm", state=JobState.RUNNING, started_at=time.time() - 30)
+    job.paths.create()
+    job.log_path.write_text("... - mmengine - ERROR - loss became NaN at epoch 2, iteration 4 (lr 0.5): "
+                            "stopped without saving these weights\n")
+    step = [sys.executable, "-m", "vocseg_tui.workers.notify_job", "--job", str(job.id),
+            "--registry", str(registry.path), "--exit-status", "1"]
+    with http_recorder() as server:
+        save_channels([WebhookChannel(name="team", url=server.url)])
+        assert subprocess.run(step, check=False, timeout=60).returncode == 0
+        [request] = server.wait_for(1)
+        again = subprocess.run(step, check=False, timeout=60)  # ended already: nothing more
+    ended = registry.get(job.id)
+    assert (ended.state, ended.exit_code) == (JobState.FAILED, 1)
+    assert ended.failure.startswith("loss became NaN at epoch 2, iteration 4 (lr 0.5) — lower the LR")
+    assert request.json()["event"] == "diverged"
+    assert again.returncode == 0 and len(server.requests) == 1
+    assert "notified team (diverged)" in job.log_path.read_text()
