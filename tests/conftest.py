@@ -9,6 +9,7 @@ import pytest
 
 from tests.projects import TwoProjects, two_trained_projects
 from tests.training import TrainedRun, train_sample
+from vocseg_tui.core.notify.config import CONFIG_DIR_ENV
 from vocseg_tui.core.project import STATE_DIR_ENV, Project
 from vocseg_tui.core.sample import create_sample
 
@@ -19,6 +20,14 @@ def isolated_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     state = tmp_path / "state"
     monkeypatch.setenv(STATE_DIR_ENV, str(state))
     return state
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test may read (or send to) the real user's notify.toml."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,9 @@ def register(commands: Any) -> None:
         backend.add_arguments(train)
     train.add_argument("--amp", action="store_true", help="automatic mixed precision")
     train.add_argument("--cfg-options", nargs="+", default=[], metavar="K=V")
+    train.add_argument("--nan-guard", choices=["on", "off"], default=None,
+                       help="stop the run at the first non-finite loss (default: on, or the "
+                            "config's nan_guard)")
     train.add_argument("--dry-run", action="store_true",
                        help="print what would run (command, environment, processes, batch script); "
                             "start nothing")
@@ -147,7 +150,14 @@ def _request(args: argparse.Namespace) -> Any:
         work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume,
         new_run=args.new_run, queue=queue,
         backend=backend, max_retries=args.retries, nproc=args.nproc, amp=args.amp,
-        cfg_options=list(args.cfg_options), backend_options=options, force=args.force)
+        cfg_options=[*args.cfg_options, *_nan_guard_option(args.nan_guard)],
+        backend_options=options, force=args.force)
+
+
+def _nan_guard_option(choice: str | None) -> list[str]:
+    """`--nan-guard` as the config key tools/train.py reads (one home: the config's nan_guard),
+    so it survives a resume, which replays the cfg options."""
+    return [] if choice is None else [f"nan_guard={choice == 'on'}"]
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -40,6 +40,10 @@ def register(commands: Any) -> None:
                         help="batch the base LR is for (default: the starting recipe's; 16 when shipped)")
     recipe.add_argument("--val-interval", default=None, metavar="N", help="validate every N epochs")
     recipe.add_argument("--name", default=None, help="config name (also the work dir name)")
+    recipe.add_argument("--patience", default=None, metavar="N",
+                        help="stop early when mIoU has not improved for N validations (0 = off)")
+    recipe.add_argument("--nan-guard", default=None, choices=["on", "off"],
+                        help="stop the run at the first non-finite loss (default on)")
     recipe.add_argument("--pretrained", default=None, metavar="W",
                         help="weights: open-mmlab://resnet50_v1c, a local .pth file, or '' for none")
     recipe.add_argument("--from", dest="from_config", default=None, metavar="CONFIG",
@@ -73,7 +77,7 @@ def register(commands: Any) -> None:
 
 FLAGS = {"gpus": "gpus", "batch": "batch_per_gpu", "epochs": "max_epochs", "base_lr": "base_lr",
          "base_batch": "base_batch", "val_interval": "val_interval", "name": "name",
-         "pretrained": "pretrained"}
+         "pretrained": "pretrained", "patience": "patience", "nan_guard": "nan_guard"}
 
 
 def run_recipe(args: argparse.Namespace) -> int:
