@@ -29,9 +29,7 @@ from vocseg_tui.core.jobs.progress import stop_point
 from vocseg_tui.core.jobs.queue import QueueRule
 from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import JobState
-from vocseg_tui.core.jobs.transitions import Transitions
 from vocseg_tui.core.scope import ProjectScope
-from vocseg_tui.tui.job_alerts import announce
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.job_detail import JobDetail
@@ -79,8 +77,6 @@ class JobsScreen(AreaScreen):
         self.job_reads = self.every(REFRESH_S, self._read, self._apply, self._read_failed,
                                     what="the job registry")
         self._last_error = ""
-        self.transitions = Transitions()
-        """This project's jobs as last read: a change to an ended state is announced."""
 
     def compose_body(self) -> ComposeResult:
         yield Static("", id="jobs-status")
@@ -120,10 +116,6 @@ class JobsScreen(AreaScreen):
             return
         self._last_error = ""
         self.rows, self.elsewhere = listing.rows, listing.elsewhere
-        mine = ProjectScope.of(self.vocseg_app.project)
-        ours = (r.job for r in listing.rows if mine.includes(r.job.project))
-        for job, event in self.transitions.changed(ours):
-            announce(self.app, job, event)
         self.query_one(JobTable).show(listing.rows, with_project=listing.scope.every_project)
         self._show_status()
         self._show_detail()
