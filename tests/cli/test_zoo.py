@@ -29,3 +29,32 @@ def test_zoo_text_and_an_unknown_family(capsys: pytest.CaptureFixture[str], tmp_
     assert code == 0 and "ocrnet_hr48_4xb4-20k_voc12aug-512x512" in out and "77.72" in out
     code, _, err = run(capsys, "zoo", "--family", "ocrnt")
     assert code == 2 and "error:" in err and "ocrnet" in err
+
+
+def test_recipe_from_zoo_writes_an_epoch_config_that_inherits_it(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--project", str(tmp_path), "recipe", "--from-zoo",
+                       "upernet_r101_4xb4-40k_voc12aug-512x512", "--gpus", "2", "--batch", "2",
+                       "--write", "configs/up101.py", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema"] == 1
+    assert data["target_miou"] == pytest.approx(77.43)
+    assert data["max_epochs"] == 61  # 40,000 x 16 / 10,582 = 60.5, never fewer samples
+    assert data["lr"] == pytest.approx(0.01 * 4 / 16)
+    assert data["optimizer"] == "SGD"
+    assert not [f for f in data["findings"] if f["severity"] == "error"]
+    text = (tmp_path / "configs" / "up101.py").read_text()
+    assert "_base_ = ['mmseg::upernet/upernet_r101_4xb4-40k_voc12aug-512x512.py']" in text
+    assert "EpochBasedTrainLoop" in text and "convert_to_iter_based=True" in text
+    code, out, _ = run(capsys, "--project", str(tmp_path), "check", "configs/up101.py", "--config-only",
+                       "--json")
+    assert code == 0, out
+
+
+def test_recipe_from_an_unknown_zoo_name_suggests_the_closest(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--project", str(tmp_path), "recipe", "--from-zoo", "pspnet_r50",
+                       "--gpus", "1")
+    assert code == 2
+    assert "pspnet_r50-d8_4xb4-20k_voc12aug-512x512" in err

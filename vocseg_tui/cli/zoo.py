@@ -7,9 +7,13 @@ models without a change here. An unknown family exits 2 with the closest names.
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from vocseg_tui.cli.output import ExitCode, print_json
+
+if TYPE_CHECKING:
+    from vocseg_tui.core.project import Project
 
 ORDER = 32
 
@@ -42,8 +46,63 @@ def run_zoo(args: argparse.Namespace) -> int:
     width = max((len(m.name) for m in models), default=4)
     print(f"{'name':<{width}}  {'backbone':<22} {'schedule':>12}  {'mIoU':>6} {'ms+flip':>7} {'mem GB':>6}")
     for m in models:
-        cuda = f"  (needs CUDA: {m.cuda_only_op})" if m.cuda_only_op else ""
         print(f"{m.name:<{width}}  {m.backbone:<22} {m.iters // 1000:>4}k x {m.batch:<4}  "
-              f"{_num(m.miou):>6} {_num(m.miou_ms_flip):>7} {_num(m.memory_gb, '{:.1f}'):>6}{cuda}")
+              f"{_num(m.miou):>6} {_num(m.miou_ms_flip):>7} {_num(m.memory_gb, '{:.1f}'):>6}")
     print(f"{len(models)} VOC-aug model(s); weights and config paths: --json")
+    return ExitCode.OK
+
+
+def run_zoo_recipe(args: argparse.Namespace, project: Project) -> int:
+    """`recipe --from-zoo NAME`: render, write (if asked), and check the config as mmengine reads it."""
+    import tempfile
+
+    from vocseg_tui.core.errors import VocsegError
+    from vocseg_tui.core.recipe import dataset_size_from_lists, write_config
+    from vocseg_tui.core.recipe.loader import resolve_config
+    from vocseg_tui.core.recipe.model import parse_count
+    from vocseg_tui.core.recipe.validate import validate
+    from vocseg_tui.core.zoo import find_model
+    from vocseg_tui.core.zoo.recipe import zoo_recipe
+
+    model = find_model(args.from_zoo)
+    try:
+        gpus = parse_count(args.gpus) if args.gpus is not None else model.gpus
+        batch = parse_count(args.batch) if args.batch is not None else model.batch_per_gpu
+    except ValueError:
+        raise VocsegError("--gpus and --batch take whole numbers (--gpus also 'cpu')",
+                          "e.g. --gpus 2 --batch 8") from None
+    official = resolve_config(model.mmseg_config, cwd=project.root).config
+    recipe = zoo_recipe(model, official, gpus=gpus, batch_per_gpu=batch,
+                        dataset_size=dataset_size_from_lists(project.voc_root), name=args.name,
+                        pretrained=args.pretrained)
+    written = None
+    if args.write:
+        target = Path(args.write)
+        written = write_config(target if target.is_absolute() else project.root / target, recipe.text,
+                               overwrite=args.force)
+        checked = resolve_config(written, cwd=project.root).config
+    else:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / f"{recipe.model}.py"
+            path.write_text(recipe.text, encoding="utf-8")
+            checked = resolve_config(path, cwd=project.root).config
+    findings = validate(checked, processes=max(1, gpus), base=project.root, source=args.write or "CONFIG")
+    if args.json:
+        print_json({"schema": 1, **recipe.to_dict(), "findings": [f.to_dict() for f in findings],
+                    "written": str(written) if written else None})
+        return ExitCode.OK
+    device = "CPU" if gpus == 0 else f"{gpus} GPU(s)"
+    print(f"from the zoo: {model.name} ({recipe.mmseg_config})")
+    print(f"  launch          {device} x {batch} images = batch {recipe.total_batch}")
+    print(f"  lr ({recipe.optimizer})       {recipe.lr:g}  (= {recipe.official_lr:g} x "
+          f"{recipe.total_batch} / {recipe.official_batch})")
+    print(f"  epochs          {recipe.max_epochs}  (~ {recipe.official_iters:,} x {recipe.official_batch} / "
+          f"{recipe.dataset_size:,}); {recipe.iters_per_epoch:,} iterations per epoch")
+    target = "unpublished" if recipe.target_miou is None else (
+        f"{recipe.target_miou} mIoU ({recipe.target_miou_ms_flip} with ms+flip)")
+    print(f"  target          {target}")
+    print(f"  weights         {recipe.pretrained or 'none (random init)'}")
+    for f in findings:
+        print(f"{f.severity}: {f.message}\n  fix: {f.fix}")
+    print(f"wrote {written}" if written else "(not written: --write PATH)")
     return ExitCode.OK

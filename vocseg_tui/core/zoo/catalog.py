@@ -15,7 +15,7 @@ from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.project import state_dir
 from vocseg_tui.core.zoo.model import ZooModel, from_metafile_entry
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 class ZooError(VocsegError):

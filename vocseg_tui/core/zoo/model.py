@@ -8,9 +8,6 @@ from typing import Any
 
 CROP_RE = re.compile(r"-(\d+)x(\d+)$")
 SCHEDULE_RE = re.compile(r"_(\d+)xb(\d+)-(\d+)k_")
-CUDA_ONLY_FAMILY_OPS = {"ccnet": "CrissCrossAttention", "psanet": "PSAMask"}
-"""mmcv ops a family's heads are built from that have no CPU kernel in mmcv 2.x (CCNet's
-criss-cross attention, PSANet's point-wise spatial attention mask)."""
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,6 @@ class ZooModel:
     weights: str | None
     config: str
     """The config's path inside mmseg's configs, e.g. deeplabv3plus/deeplabv3plus_r50-....py."""
-    cuda_only_op: str | None = None
 
     @property
     def mmseg_config(self) -> str:
@@ -84,5 +80,4 @@ def from_metafile_entry(entry: dict[str, Any]) -> ZooModel | None:
         iters=int(schedule.group(3)) * 1000, miou=_float(metrics.get("mIoU")),
         miou_ms_flip=_float(metrics.get("mIoU(ms+flip)")), memory_gb=_float(meta.get("Memory (GB)")),
         weights=str(entry["Weights"]) if entry.get("Weights") else None, config=config,
-        cuda_only_op=CUDA_ONLY_FAMILY_OPS.get(family),
     )
