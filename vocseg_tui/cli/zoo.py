@@ -98,9 +98,9 @@ def run_zoo_recipe(args: argparse.Namespace, project: Project) -> int:
           f"{recipe.total_batch} / {recipe.official_batch})")
     print(f"  epochs          {recipe.max_epochs}  (~ {recipe.official_iters:,} x {recipe.official_batch} / "
           f"{recipe.dataset_size:,}); {recipe.iters_per_epoch:,} iterations per epoch")
-    target = "unpublished" if recipe.target_miou is None else (
+    goal = "unpublished" if recipe.target_miou is None else (
         f"{recipe.target_miou} mIoU ({recipe.target_miou_ms_flip} with ms+flip)")
-    print(f"  target          {target}")
+    print(f"  target          {goal}")
     print(f"  weights         {recipe.pretrained or 'none (random init)'}")
     for f in findings:
         print(f"{f.severity}: {f.message}\n  fix: {f.fix}")
