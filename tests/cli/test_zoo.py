@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from vocseg_tui.cli import main
+from vocseg_tui.core.project import Project
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -58,3 +59,27 @@ def test_recipe_from_an_unknown_zoo_name_suggests_the_closest(
                        "--gpus", "1")
     assert code == 2
     assert "pspnet_r50-d8_4xb4-20k_voc12aug-512x512" in err
+
+
+def test_fit_json_says_which_emulated_gpu_holds_it(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                   sample_project: Project,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "gpus.json"
+    fake.write_text(json.dumps({"gpus": [{"memory_total_mib": 81920},
+                                         {"memory_total_mib": 16, "memory_used_mib": 8}]}))
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
+    code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py",
+                       "--batch", "3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema"] == 1 and data["batch_per_gpu"] == 3
+    assert 0 < data["params_gib"] < data["peak_gib"] and data["activations_gib"] > 0
+    assert [g["fits"] for g in data["fits"]] == [True, False]
+    code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py",
+                       "--batch", "3")
+    assert code == 0 and "won't fit" in out and "GiB per GPU" in out
+
+
+def test_fit_of_a_missing_config_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, "--project", str(tmp_path), "fit", "configs/nope.py")
+    assert code == 2 and "error:" in err and "does not exist" in err

@@ -1,1 +1,5 @@
 """Peak training memory of a config, estimated before launch in a child process (no GPU)."""
+
+from vocseg_tui.core.fit.estimate import CALIBRATION, FitEstimate, FitUnknown, estimate_fit, run_estimator
+
+__all__ = ["CALIBRATION", "FitEstimate", "FitUnknown", "estimate_fit", "run_estimator"]
