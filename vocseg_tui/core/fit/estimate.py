@@ -119,6 +119,18 @@ def run_estimator(config: Path, batch: int | None = None, crop: tuple[int, int] 
     return answer
 
 
+def cached_estimate(config: Path, batch: int | None = None,
+                    crop: tuple[int, int] | None = None) -> FitEstimate | None:
+    """The estimate already computed for this config (by `vocseg-tui fit` or the Recipe area),
+    or None: a launch consults it without waiting for a child process."""
+    try:
+        cached = state_dir() / "fit-cache" / f"{config_hash(config, batch, crop)}.json"
+        answer = json.loads(cached.read_text(encoding="utf-8"))
+        return _from_answer(answer) if isinstance(answer, dict) and answer.get("ok") else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def estimate_fit(config: Path, batch: int | None = None, crop: tuple[int, int] | None = None, *,
                  cwd: Path | None = None, use_cache: bool = True) -> FitEstimate:
     """Peak memory per GPU of training `config` at `batch` images per GPU (default: the

@@ -1,0 +1,41 @@
+"""Does a run fit the GPUs it is launched on? The launch check and the GPUs screen ask here.
+
+Only an estimate already computed is used (the cache of `vocseg-tui fit` and the Recipe
+area): a launch never waits seconds for the estimator, and no estimate means no refusal
+("unknown never blocks a launch")."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from vocseg_tui.core.fit.estimate import GIB, FitEstimate, cached_estimate
+from vocseg_tui.core.gpus import Inventory, take_inventory
+
+
+def wont_fit(estimate: FitEstimate, inventory: Inventory, indices: Sequence[int]) -> list[tuple[int, float]]:
+    """(index, free GiB) of each GPU in `indices` with less free memory than the estimate."""
+    short = []
+    for index in indices:
+        gpu = inventory.by_index(index)
+        if gpu is not None and gpu.ok and not estimate.fits(gpu.memory_free):
+            short.append((index, gpu.memory_free / GIB))
+    return short
+
+
+def memory_refusal(config: Path, indices: Sequence[int], *,
+                   read: Callable[[], Inventory] = take_inventory) -> tuple[str, str] | None:
+    """(message, hint) when the cached estimate of `config` exceeds a chosen GPU's free memory."""
+    if not indices:
+        return None
+    estimate = cached_estimate(config)
+    if estimate is None:
+        return None
+    short = wont_fit(estimate, read(), indices)
+    if not short:
+        return None
+    listed = ", ".join(f"GPU {i} has {free:.1f} GiB free" for i, free in short)
+    return (f"{config.name} needs about {estimate.peak_gib:.1f} GiB per GPU at {estimate.batch_per_gpu} "
+            f"image(s) per GPU; {listed}",
+            "choose GPUs with more free memory (`vocseg-tui gpus`), lower the batch per GPU "
+            "(`vocseg-tui fit CONFIG --batch B` estimates it), or launch anyway with --force")
