@@ -6,6 +6,7 @@ area): a launch never waits seconds for the estimator, and no estimate means no 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -39,3 +40,25 @@ def memory_refusal(config: Path, indices: Sequence[int], *,
             f"image(s) per GPU; {listed}",
             "choose GPUs with more free memory (`vocseg-tui gpus`), lower the batch per GPU "
             "(`vocseg-tui fit CONFIG --batch B` estimates it), or launch anyway with --force")
+
+
+def current_need(configs: Sequence[Path]) -> tuple[Path, FitEstimate] | None:
+    """The newest of `configs` (by modification time) that has an estimate, and that estimate:
+    what the GPUs screen marks "won't fit" against. Only cached estimates are read."""
+    def mtime(path: Path) -> float:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for path in sorted(configs, key=mtime, reverse=True):
+        estimate = _cached(path, mtime(path))
+        if estimate is not None:
+            return path, estimate
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _cached(path: Path, mtime: float) -> FitEstimate | None:
+    """Per (path, mtime): a screen refreshing every second hashes each config once."""
+    return cached_estimate(path) if mtime else None
