@@ -19,23 +19,29 @@ import statistics
 import time
 from pathlib import Path
 
+from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fit import CALIBRATION, run_estimator
 from vocseg_tui.core.zoo import list_models, mmseg_configs_dir
 
 GIB = 1024**3
 
 
-def raw_answers() -> list[dict[str, object]]:
+def raw_answers(save: Path | None) -> list[dict[str, object]]:
     configs = mmseg_configs_dir()
     rows: list[dict[str, object]] = []
     for m in list_models():
         if m.memory_gb is None:
             continue
         started = time.perf_counter()
-        answer = run_estimator(configs / m.config, m.batch_per_gpu)
+        try:
+            answer = run_estimator(configs / m.config, m.batch_per_gpu, timeout=300)
+        except VocsegError as error:  # a crash or a timeout of the child: unknown, not a bench failure
+            answer = {"ok": False, "op": "?", "error": error.message}
         rows.append({"name": m.name, "published_gib": m.memory_gb, "batch_per_gpu": m.batch_per_gpu,
                      "seconds": round(time.perf_counter() - started, 1), **answer})
         print(f"  estimated {m.name} in {rows[-1]['seconds']} s", flush=True)
+        if save:  # as it goes: a run interrupted halfway keeps what it measured
+            save.write_text(json.dumps(rows, indent=1))
     return rows
 
 
@@ -54,9 +60,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, default=None)
     parser.add_argument("--from", dest="source", type=Path, default=None)
     args = parser.parse_args()
-    rows = json.loads(args.source.read_text()) if args.source else raw_answers()
-    if args.save:
-        args.save.write_text(json.dumps(rows, indent=1))
+    rows = json.loads(args.source.read_text()) if args.source else raw_answers(args.save)
     print(f"{'config':<50} {'batch':>5} {'published':>9} {'raw':>7} {'estimate':>8} {'error':>7}")
     ratios = []
     for r in rows:

@@ -63,20 +63,20 @@ def test_recipe_from_an_unknown_zoo_name_suggests_the_closest(
 
 def test_fit_json_says_which_emulated_gpu_holds_it(capsys: pytest.CaptureFixture[str], tmp_path: Path,
                                                    sample_project: Project,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   sample_estimated: None) -> None:
     fake = tmp_path / "gpus.json"
     fake.write_text(json.dumps({"gpus": [{"memory_total_mib": 81920},
                                          {"memory_total_mib": 16, "memory_used_mib": 8}]}))
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
     code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py",
-                       "--batch", "3", "--json")
+                       "--json")
     assert code == 0
     data = json.loads(out)
-    assert data["schema"] == 1 and data["batch_per_gpu"] == 3
+    assert data["schema"] == 1 and data["batch_per_gpu"] == 2  # the config's own batch
     assert 0 < data["params_gib"] < data["peak_gib"] and data["activations_gib"] > 0
     assert [g["fits"] for g in data["fits"]] == [True, False]
-    code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py",
-                       "--batch", "3")
+    code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py")
     assert code == 0 and "won't fit" in out and "GiB per GPU" in out
 
 

@@ -9,7 +9,6 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from tests.tui.waiting import until
-from vocseg_tui.core.fit import estimate_fit
 from vocseg_tui.core.gpus import FAKE_ENV
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
@@ -18,12 +17,12 @@ from vocseg_tui.tui.screens.gpus import GPUsScreen
 
 @pytest.mark.slow
 async def test_a_gpu_with_too_little_free_memory_shows_wont_fit(
-        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sample_estimated: None) -> None:
     fake = tmp_path / "gpus.json"
     fake.write_text(json.dumps({"gpus": [{"memory_total_mib": 81920},
                                          {"memory_total_mib": 16, "memory_used_mib": 8}]}))
     monkeypatch.setenv(FAKE_ENV, str(fake))
-    estimate_fit(sample_project.configs_dir / "sample_tiny.py", cwd=sample_project.root)
     app = make_app(sample_project, start="gpus")
     async with app.run_test(size=(100, 30)) as pilot:
         await until(pilot, lambda: isinstance(app.screen, GPUsScreen) and app.screen.inventory is not None)

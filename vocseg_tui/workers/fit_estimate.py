@@ -74,6 +74,33 @@ def _samples(batch: int, crop: tuple[int, int], num_classes: int, device: Any) -
     return samples
 
 
+def _opaque_ops(model: Any) -> list[str]:
+    """mmcv ops whose kernels are C++ (its `_ext` extension): fake tensors have no data for them
+    to read, so calling one would fail or hang; they are named instead of traced."""
+    import inspect
+
+    found = []
+    for module in model.modules():
+        kind = type(module)
+        if not kind.__module__.startswith("mmcv.ops"):
+            continue
+        try:
+            source = inspect.getsource(inspect.getmodule(kind))  # type: ignore[arg-type]
+        except (OSError, TypeError):
+            continue
+        if "load_ext(" in source:
+            found.append(f"{kind.__module__}.{kind.__name__}")
+    return sorted(set(found))
+
+
+class OpaqueOp(Exception):
+    """The model holds an op the fake tensors cannot follow."""
+
+    def __init__(self, op: str) -> None:
+        super().__init__(f"{op} runs mmcv's C++ kernel, which fake tensors cannot trace")
+        self.func = op
+
+
 def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> dict[str, Any]:
     import torch
     from mmengine.model import revert_sync_batchnorm
@@ -96,6 +123,9 @@ def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> di
     # normaliser) be a symbol instead of failing the trace.
     with FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv()):
         model = revert_sync_batchnorm(MODELS.build(cfg.model))
+        opaque = _opaque_ops(model)
+        if opaque:
+            raise OpaqueOp(", ".join(opaque))
         model.train()
         wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
         params = sum(p.numel() * p.element_size() for p in model.parameters())

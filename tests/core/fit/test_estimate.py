@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from vocseg_tui.core.fit import FitUnknown, estimate_fit, run_estimator
+from vocseg_tui.core.fit import FitUnknown, estimate_fit
 from vocseg_tui.core.project import Project
 
 REPO = Path(__file__).resolve().parents[3]
@@ -35,7 +35,10 @@ def measured(project: Project, batch: int) -> dict[str, int]:
 def test_the_estimate_matches_a_real_cpu_step_of_the_sample_model(sample_project: Project,
                                                                    isolated_state_dir: Path) -> None:
     config = sample_project.configs_dir / "sample_tiny.py"
-    answer = run_estimator(config, 4, cwd=sample_project.root)
+    estimate = estimate_fit(config, 4, cwd=sample_project.root)
+    cached = list((isolated_state_dir / "fit-cache").glob("*.json"))  # cached by config hash
+    assert len(cached) == 1
+    answer = json.loads(cached[0].read_text())  # the estimator's raw answer, in bytes
     real = measured(sample_project, 4)
     assert answer["ok"] and answer["batch_per_gpu"] == 4
     assert answer["params_bytes"] == real["params_bytes"]
@@ -43,8 +46,6 @@ def test_the_estimate_matches_a_real_cpu_step_of_the_sample_model(sample_project
     assert answer["breakdown"]["Activation"] == pytest.approx(real["saved_bytes"], rel=0.10)
     floor = real["params_bytes"] + real["optimizer_bytes"] + real["saved_bytes"]
     assert floor * 0.95 <= answer["peak_bytes"] <= floor * 1.30
-    estimate = estimate_fit(config, 4, cwd=sample_project.root)
-    assert list((isolated_state_dir / "fit-cache").glob("*.json"))  # cached by config hash
     assert estimate.batch_per_gpu == 4 and estimate.peak_gib > estimate.params_gib > 0
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.training import convert_like_voc_aug
 from vocseg_tui.core.devices import DeviceChoice
-from vocseg_tui.core.fit import estimate_fit
 from vocseg_tui.core.fit.check import memory_refusal
 from vocseg_tui.core.jobs import LaunchRefused
 from vocseg_tui.core.jobs.launch import LaunchRequest, prepare
@@ -18,7 +18,8 @@ from vocseg_tui.core.project import Project
 
 @pytest.mark.slow
 def test_a_gpu_that_cannot_hold_the_run_is_refused_unless_forced(
-        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        sample_project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        sample_fit_cache: Path, isolated_state_dir: Path) -> None:
     convert_like_voc_aug(sample_project)
     fake = tmp_path / "gpus.json"
     fake.write_text(json.dumps({"gpus": [{"memory_total_mib": 81920},
@@ -27,7 +28,7 @@ def test_a_gpu_that_cannot_hold_the_run_is_refused_unless_forced(
     config = sample_project.configs_dir / "sample_tiny.py"
     request = LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root, devices=DeviceChoice((1,)))
     assert memory_refusal(config, (1,)) is None  # no estimate yet: unknown never blocks
-    estimate_fit(config, cwd=sample_project.root)
+    shutil.copytree(sample_fit_cache, isolated_state_dir / "fit-cache")  # the estimate, computed once
     with pytest.raises(LaunchRefused, match=r"needs about .* GiB per GPU.*GPU 1 has 0\.0 GiB free") as err:
         prepare(request, dry_run=True)
     assert "--force" in err.value.hint
