@@ -26,7 +26,7 @@ from vocseg_tui.core.project import state_dir
 
 CALIBRATION = 1.0
 """Published peak / fake-tensor peak, one number for every model (see the module docstring)."""
-ESTIMATOR_VERSION = 1
+ESTIMATOR_VERSION = 2
 """Bumped when the worker's counting changes, so cached answers of the old one are not reused."""
 GIB = 1024**3
 WORKER = "vocseg_tui.workers.fit_estimate"
