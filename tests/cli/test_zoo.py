@@ -76,6 +76,7 @@ def test_fit_json_says_which_emulated_gpu_holds_it(capsys: pytest.CaptureFixture
     assert data["schema"] == 1 and data["batch_per_gpu"] == 2  # the config's own batch
     assert 0 < data["params_gib"] < data["peak_gib"] and data["activations_gib"] > 0
     assert [g["fits"] for g in data["fits"]] == [True, False]
+    assert data["fits"][0]["largest_batch"] > 1000 and data["fits"][1]["largest_batch"] == 0
     code, out, _ = run(capsys, "--project", str(sample_project.root), "fit", "configs/sample_tiny.py")
     assert code == 0 and "won't fit" in out and "GiB per GPU" in out
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vocseg_tui.cli.output import ExitCode, print_json
+
+if TYPE_CHECKING:
+    from vocseg_tui.core.fit import FitEstimate
 
 ORDER = 34
 
@@ -30,7 +33,7 @@ def register(commands: Any) -> None:
     fit.set_defaults(handler=run_fit)
 
 
-def _fits(peak_gib: float) -> list[dict[str, Any]]:
+def _fits(estimate: FitEstimate) -> list[dict[str, Any]]:
     from vocseg_tui.core.errors import VocsegError
     from vocseg_tui.core.gpus import GIB, take_inventory
 
@@ -39,7 +42,8 @@ def _fits(peak_gib: float) -> list[dict[str, Any]]:
     except VocsegError:
         return []
     return [{"index": g.index, "name": g.name, "free_gib": round(g.memory_free / GIB, 2),
-             "fits": peak_gib * GIB <= g.memory_free} for g in inventory.gpus if g.ok]
+             "fits": estimate.fits(g.memory_free), "largest_batch": estimate.largest_batch(g.memory_free)}
+            for g in inventory.gpus if g.ok]
 
 
 def run_fit(args: argparse.Namespace) -> int:
@@ -51,7 +55,7 @@ def run_fit(args: argparse.Namespace) -> int:
     if args.batch is not None and args.batch < 1:
         raise VocsegError(f"--batch {args.batch} is no batch", "give 1 or more images per GPU")
     estimate = estimate_fit(path, args.batch, cwd=root)
-    fits = _fits(estimate.peak_gib)
+    fits = _fits(estimate)
     if args.json:
         print_json({"schema": 1, "config": str(path), **estimate.to_dict(), "calibration": CALIBRATION,
                     "fits": fits})
@@ -62,7 +66,7 @@ def run_fit(args: argparse.Namespace) -> int:
           f"activations at the peak {estimate.activations_gib:.2f} GiB")
     for g in fits:
         print(f"  GPU {g['index']} ({g['name']}): {g['free_gib']:.1f} GiB free: "
-              + ("fits" if g["fits"] else "won't fit"))
+              + ("fits" if g["fits"] else f"won't fit (batch {g['largest_batch']} per GPU would)"))
     if not fits:
         print("  (no GPU here to compare with)")
     return ExitCode.OK

@@ -7,6 +7,7 @@ area): a launch never waits seconds for the estimator, and no estimate means no 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -36,10 +37,21 @@ def memory_refusal(config: Path, indices: Sequence[int], *,
     if not short:
         return None
     listed = ", ".join(f"GPU {i} has {free:.1f} GiB free" for i, free in short)
+    batch = estimate.largest_batch(int(min(free for _, free in short) * GIB))
+    smaller = (f"batch {batch} per GPU would fit (write it with its LR rescaled: `vocseg-tui recipe "
+               f"{_origin(config)} --batch {batch} --write ...`), " if batch else "")
     return (f"{config.name} needs about {estimate.peak_gib:.1f} GiB per GPU at {estimate.batch_per_gpu} "
             f"image(s) per GPU; {listed}",
-            "choose GPUs with more free memory (`vocseg-tui gpus`), lower the batch per GPU "
-            "(`vocseg-tui fit CONFIG --batch B` estimates it), or launch anyway with --force")
+            f"choose GPUs with more free memory (`vocseg-tui gpus`), {smaller}or launch anyway with --force")
+
+
+def _origin(config: Path) -> str:
+    """How `recipe` starts from this config again: `--from-zoo NAME` for a zoo config."""
+    try:
+        found = re.search(r"vocseg_zoo = \{'name': '([^']+)'", config.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        found = None
+    return f"--from-zoo {found.group(1)}" if found else f"--from {config.name}"
 
 
 def current_need(configs: Sequence[Path]) -> tuple[Path, FitEstimate] | None:

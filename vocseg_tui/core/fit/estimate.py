@@ -65,6 +65,15 @@ class FitEstimate:
     def fits(self, free_bytes: int) -> bool:
         return self.peak_gib * GIB <= free_bytes
 
+    def largest_batch(self, free_bytes: int) -> int:
+        """The largest batch per GPU that fits in `free_bytes` (0: not even one image), taking
+        activations as proportional to the batch and parameters and optimizer state as fixed."""
+        per_image = self.activations_gib / self.batch_per_gpu
+        fixed = self.raw_peak_gib - self.activations_gib
+        if per_image <= 0:
+            return self.batch_per_gpu if self.fits(free_bytes) else 0
+        return max(0, int((free_bytes / GIB / CALIBRATION - fixed) // per_image))
+
 
 def _mmseg_version() -> str:
     try:
