@@ -24,8 +24,11 @@ from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import ensure_private_dir, write_text_atomic
 from vocseg_tui.core.project import state_dir
 
-CALIBRATION = 1.0
-"""Published peak / fake-tensor peak, one number for every model (see the module docstring)."""
+CALIBRATION = 1.115
+"""Published peak / fake-tensor peak, one number for every model (see the module docstring):
+the median of that ratio over the 30 VOC-aug configs of mmseg 1.2.2 the estimator traces
+(bench/fit.py). The fake count is 5-19 % below every published figure but UPerNet's (29-32 %),
+as expected of what it leaves out (cuDNN workspaces, DDP buckets, allocator rounding)."""
 ESTIMATOR_VERSION = 2
 """Bumped when the worker's counting changes, so cached answers of the old one are not reused."""
 GIB = 1024**3
