@@ -10,7 +10,8 @@ import pytest
 
 from tests.training import convert_like_voc_aug
 from vocseg_tui.core.devices import DeviceChoice
-from vocseg_tui.core.fit.check import memory_refusal
+from vocseg_tui.core.fit import cached_estimate
+from vocseg_tui.core.fit.check import QUEUE_MARGIN, memory_refusal, queue_min_free_gib
 from vocseg_tui.core.jobs import LaunchRefused
 from vocseg_tui.core.jobs.launch import LaunchRequest, prepare
 from vocseg_tui.core.project import Project
@@ -28,7 +29,11 @@ def test_a_gpu_that_cannot_hold_the_run_is_refused_unless_forced(
     config = sample_project.configs_dir / "sample_tiny.py"
     request = LaunchRequest(Path("configs/sample_tiny.py"), sample_project.root, devices=DeviceChoice((1,)))
     assert memory_refusal(config, (1,)) is None  # no estimate yet: unknown never blocks
+    assert queue_min_free_gib(config) == 0.0
     shutil.copytree(sample_fit_cache, isolated_state_dir / "fit-cache")  # the estimate, computed once
+    estimate = cached_estimate(config)
+    assert estimate is not None  # --queue waits for the estimate plus a margin:
+    assert queue_min_free_gib(config) == pytest.approx(estimate.peak_gib * QUEUE_MARGIN, abs=1e-3)
     with pytest.raises(LaunchRefused, match=r"needs about .* GiB per GPU.*GPU 1 has 0\.0 GiB free") as err:
         prepare(request, dry_run=True)
     assert "--force" in err.value.hint
