@@ -29,6 +29,8 @@ def register(commands: Any) -> None:
     fit.add_argument("config", help="config file; relative to the project (--project), as `train` reads it")
     fit.add_argument("--batch", type=int, default=None, metavar="B",
                      help="images per GPU (default: the config's train_dataloader.batch_size)")
+    fit.add_argument("--crop", type=int, nargs=2, default=None, metavar=("H", "W"),
+                     help="training crop (default: the config's crop_size)")
     fit.add_argument("--json", action="store_true", help="print one JSON object")
     fit.set_defaults(handler=run_fit)
 
@@ -54,7 +56,9 @@ def run_fit(args: argparse.Namespace) -> int:
     path = Path(args.config) if Path(args.config).is_absolute() else root / args.config
     if args.batch is not None and args.batch < 1:
         raise VocsegError(f"--batch {args.batch} is no batch", "give 1 or more images per GPU")
-    estimate = estimate_fit(path, args.batch, cwd=root)
+    if args.crop is not None and min(args.crop) < 8:
+        raise VocsegError(f"--crop {args.crop[0]} {args.crop[1]} is too small", "e.g. --crop 512 512")
+    estimate = estimate_fit(path, args.batch, tuple(args.crop) if args.crop else None, cwd=root)
     fits = _fits(estimate)
     if args.json:
         print_json({"schema": 1, "config": str(path), **estimate.to_dict(), "calibration": CALIBRATION,

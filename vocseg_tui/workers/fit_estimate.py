@@ -33,9 +33,11 @@ def _op_name(exc: BaseException) -> str:
     found = re.search(r"(aten\.[\w.]+|mmcv[\w.]*|_ext\.\w+|\w+_forward)", text)
     if found:
         return found.group(1)
+    # The deepest frame outside torch itself: the model code that called what cannot be traced.
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
-        if "site-packages" in frame.filename:
-            return f"{frame.name} ({frame.filename.rsplit('site-packages/', 1)[-1]}:{frame.lineno})"
+        if "site-packages/torch/" not in frame.filename and __file__ != frame.filename:
+            where = frame.filename.rsplit("site-packages/", 1)[-1]
+            return f"{frame.line or frame.name} ({where}:{frame.lineno})"
     return type(exc).__name__
 
 
