@@ -104,7 +104,8 @@ def safe_name(text: str) -> str:
 def zoo_recipe(model: ZooModel, cfg: Mapping[str, Any], *, gpus: int, batch_per_gpu: int,
                dataset_size: int = TRAINAUG_SIZE, val_interval: int = 1, name: str | None = None,
                pretrained: str | None = None) -> ZooRecipe:
-    """The recipe for `model` (its resolved official config `cfg`) on `gpus` x `batch_per_gpu`."""
+    """The recipe for `model` (its resolved official config `cfg`) on `gpus` x `batch_per_gpu`.
+    `pretrained`: None keeps the zoo config's weights, "" trains from scratch, else a file."""
     if gpus < 0 or batch_per_gpu < 1:
         raise ZooError(f"--gpus {gpus} --batch {batch_per_gpu} is no launch", "e.g. --gpus 2 --batch 8")
     official_lr, optimizer, official_iters = _official(cfg, model)
@@ -115,14 +116,15 @@ def zoo_recipe(model: ZooModel, cfg: Mapping[str, Any], *, gpus: int, batch_per_
     per_epoch = math.ceil(dataset_size / total)
     name = safe_name(name or f"{model.name.split('_4xb')[0]}_{'cpu' if gpus == 0 else f'{gpus}g'}"
                              f"x{batch_per_gpu}_{max_epochs}e_voc12aug")
-    weights = pretrained if pretrained is not None else _pretrained(cfg)
+    weights = (pretrained or None) if pretrained is not None else _pretrained(cfg)
     schedulers = cfg.get("param_scheduler") or []
     if isinstance(schedulers, Mapping):
         schedulers = [schedulers]
     sched_text = "".join(_scheduler(s, official_iters, max_epochs) for s in schedulers)
     norm = "SyncBN" if processes > 1 else "BN"
-    weights_line = (f"    pretrained={weights!r},  # a local .pth instead of the zoo's\n"
-                    if pretrained is not None else "")
+    weights_line = ("" if pretrained is None else
+                    "    pretrained=None,  # random init, no download\n" if not pretrained else
+                    f"    pretrained={weights!r},  # a local .pth instead of the zoo's\n")
     device = "CPU" if gpus == 0 else f"{gpus} GPU{'s' if gpus > 1 else ''}"
     target = f"{model.miou} mIoU ({model.miou_ms_flip} ms+flip)" if model.miou is not None else "unpublished"
     record = dict(name=model.name, gpus=gpus, batch_per_gpu=batch_per_gpu, target_miou=model.miou,
