@@ -84,3 +84,14 @@ def test_fit_json_says_which_emulated_gpu_holds_it(capsys: pytest.CaptureFixture
 def test_fit_of_a_missing_config_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = run(capsys, "--project", str(tmp_path), "fit", "configs/nope.py")
     assert code == 2 and "error:" in err and "does not exist" in err
+
+
+def test_recipe_from_zoo_trains_from_scratch_with_an_empty_pretrained(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "--project", str(tmp_path), "recipe", "--from-zoo",
+                       "fcn_hr18s_4xb4-20k_voc12aug-512x512", "--gpus", "cpu", "--batch", "2",
+                       "--pretrained", "", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["pretrained"] is None and data["gpus"] == 0
+    assert not [f for f in data["findings"] if f["rule"].startswith("weights")]  # nothing to download
