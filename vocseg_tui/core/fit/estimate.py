@@ -85,10 +85,11 @@ def _mmseg_version() -> str:
         return "?"
 
 
-def config_hash(config: Path, batch: int | None, crop: tuple[int, int] | None) -> str:
-    """The cache key: the config's bytes, the batch and crop asked for, and the stack's versions
-    (a config inheriting `mmseg::` bases changes with the installed mmseg)."""
-    digest = hashlib.sha256(config.read_bytes())
+def config_hash(config: Path | bytes, batch: int | None, crop: tuple[int, int] | None) -> str:
+    """The cache key: the config's bytes (the file's own: a local `_base_` it inherits is not
+    part of it), the batch and crop asked for, and the stack's versions (a config inheriting
+    `mmseg::` bases changes with the installed mmseg)."""
+    digest = hashlib.sha256(config if isinstance(config, bytes) else config.read_bytes())
     digest.update(json.dumps([batch, crop, _mmseg_version(), ESTIMATOR_VERSION]).encode())
     return digest.hexdigest()[:32]
 
@@ -131,10 +132,11 @@ def run_estimator(config: Path, batch: int | None = None, crop: tuple[int, int] 
     return answer
 
 
-def cached_estimate(config: Path, batch: int | None = None,
+def cached_estimate(config: Path | bytes, batch: int | None = None,
                     crop: tuple[int, int] | None = None) -> FitEstimate | None:
     """The estimate already computed for this config (by `vocseg-tui fit` or the Recipe area),
-    or None: a launch consults it without waiting for a child process."""
+    or None: a launch consults it without waiting for a child process. `config` may be the
+    text of a config not saved yet (as bytes), as the Recipe area renders it."""
     try:
         cached = state_dir() / "fit-cache" / f"{config_hash(config, batch, crop)}.json"
         answer = json.loads(cached.read_text(encoding="utf-8"))
