@@ -7,11 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.fit_cache import sample_estimated, sample_fit_cache
 from tests.projects import TwoProjects, two_trained_projects
 from tests.training import TrainedRun, train_sample
 from vocseg_tui.core.notify.config import CONFIG_DIR_ENV
 from vocseg_tui.core.project import STATE_DIR_ENV, Project
 from vocseg_tui.core.sample import create_sample
+
+__all__ = ["sample_estimated", "sample_fit_cache"]  # one memory estimate of the sample per session
 
 
 @pytest.fixture(autouse=True)

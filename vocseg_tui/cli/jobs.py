@@ -47,7 +47,9 @@ def register(commands: Any) -> None:
     train.add_argument("--queue", action="store_true", help="wait until the devices are free")
     train.add_argument("--any", type=int, default=0, metavar="N",
                        help="with --queue: any N GPUs with --min-free-gib free (instead of --gpus)")
-    train.add_argument("--min-free-gib", type=float, default=0.0)
+    train.add_argument("--min-free-gib", type=float, default=None,
+                       help="with --queue: free memory to wait for (default: the config's memory "
+                            "estimate plus 10 %% when `vocseg-tui fit` made one, else 0)")
     train.add_argument("--stable", type=float, default=10.0, metavar="SECONDS",
                        help="with --queue: how long the GPUs must stay free before starting (default 10)")
     train.add_argument("--force", action="store_true",
@@ -142,7 +144,13 @@ def _request(args: argparse.Namespace) -> Any:
         raise LaunchRefused(f"--any {args.any} is out of range", "use 1 or more")
     queue = None
     if args.queue:
-        queue = QueueRule(gpus=devices.indices, count=args.any, min_free_gib=args.min_free_gib,
+        from vocseg_tui.core.fit.check import queue_min_free_gib
+
+        need = args.min_free_gib
+        if need is None:
+            need = queue_min_free_gib(Path(args.config) if Path(args.config).is_absolute()
+                                      else cwd / args.config)
+        queue = QueueRule(gpus=devices.indices, count=args.any, min_free_gib=need,
                           stable_s=args.stable)
     backend, options = _backend(args)
     return LaunchRequest(

@@ -48,6 +48,9 @@ def register(commands: Any) -> None:
                         help="weights: open-mmlab://resnet50_v1c, a local .pth file, or '' for none")
     recipe.add_argument("--from", dest="from_config", default=None, metavar="CONFIG",
                         help="start from the recipe of a config this tool wrote (default: see above)")
+    recipe.add_argument("--from-zoo", default=None, metavar="NAME",
+                        help="start from a model of mmseg's VOC-aug zoo (`vocseg-tui zoo` lists them): a "
+                             "config inheriting it, epoch-based, its official sample budget and scaled LR")
     recipe.add_argument("--write", default=None, metavar="PATH",
                         help="write the config to PATH (relative to the project)")
     recipe.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
@@ -96,6 +99,10 @@ def run_recipe(args: argparse.Namespace) -> int:
     from vocseg_tui.core.recipe.validate import sanity_findings
 
     project = Project.open(args.project)
+    if args.from_zoo:
+        from vocseg_tui.cli.zoo import run_zoo_recipe
+
+        return run_zoo_recipe(args, project)
     values = {field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None}
     values["dataset_size"] = str(dataset_size_from_lists(project.voc_root))
     started_from: Path | None = None
