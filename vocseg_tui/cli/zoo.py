@@ -54,39 +54,21 @@ def run_zoo(args: argparse.Namespace) -> int:
 
 def run_zoo_recipe(args: argparse.Namespace, project: Project) -> int:
     """`recipe --from-zoo NAME`: render, write (if asked), and check the config as mmengine reads it."""
-    import tempfile
-
     from vocseg_tui.core.errors import VocsegError
-    from vocseg_tui.core.recipe import dataset_size_from_lists, write_config
-    from vocseg_tui.core.recipe.loader import resolve_config
     from vocseg_tui.core.recipe.model import parse_count
-    from vocseg_tui.core.recipe.validate import validate
-    from vocseg_tui.core.zoo import find_model
-    from vocseg_tui.core.zoo.recipe import zoo_recipe
+    from vocseg_tui.core.zoo.build import build_from_zoo
 
-    model = find_model(args.from_zoo)
     try:
-        gpus = parse_count(args.gpus) if args.gpus is not None else model.gpus
-        batch = parse_count(args.batch) if args.batch is not None else model.batch_per_gpu
+        gpus = parse_count(args.gpus) if args.gpus is not None else None
+        batch = parse_count(args.batch) if args.batch is not None else None
     except ValueError:
         raise VocsegError("--gpus and --batch take whole numbers (--gpus also 'cpu')",
                           "e.g. --gpus 2 --batch 8") from None
-    official = resolve_config(model.mmseg_config, cwd=project.root).config
-    recipe = zoo_recipe(model, official, gpus=gpus, batch_per_gpu=batch,
-                        dataset_size=dataset_size_from_lists(project.voc_root), name=args.name,
-                        pretrained=args.pretrained)
-    written = None
-    if args.write:
-        target = Path(args.write)
-        written = write_config(target if target.is_absolute() else project.root / target, recipe.text,
-                               overwrite=args.force)
-        checked = resolve_config(written, cwd=project.root).config
-    else:
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"{recipe.model}.py"
-            path.write_text(recipe.text, encoding="utf-8")
-            checked = resolve_config(path, cwd=project.root).config
-    findings = validate(checked, processes=max(1, gpus), base=project.root, source=args.write or "CONFIG")
+    built = build_from_zoo(project, args.from_zoo, gpus=gpus, batch_per_gpu=batch, run_name=args.name,
+                           pretrained=args.pretrained, write_to=Path(args.write) if args.write else None,
+                           overwrite=args.force)
+    model, recipe, findings, written = built.model, built.recipe, built.findings, built.written
+    gpus, batch = recipe.gpus, recipe.batch_per_gpu
     if args.json:
         print_json({"schema": 1, **recipe.to_dict(), "findings": [f.to_dict() for f in findings],
                     "written": str(written) if written else None})

@@ -28,6 +28,8 @@ ZOO_VARIABLE = "vocseg_zoo"
 class ZooRecipe:
     """The derived values of a zoo model at a launch, and the config text that holds them."""
 
+    name: str
+    """The run's name: its work dir's and (as the picker writes it) its config file's."""
     model: str
     mmseg_config: str
     gpus: int
@@ -176,7 +178,7 @@ work_dir = './work_dirs/{name}'
 {ZOO_VARIABLE} = {record!r}
 """
     return ZooRecipe(
-        model=model.name, mmseg_config=model.mmseg_config, gpus=gpus, batch_per_gpu=batch_per_gpu,
+        name=name, model=model.name, mmseg_config=model.mmseg_config, gpus=gpus, batch_per_gpu=batch_per_gpu,
         total_batch=total, official_iters=official_iters, official_batch=model.batch,
         official_lr=official_lr, lr=lr, optimizer=optimizer, dataset_size=dataset_size,
         max_epochs=max_epochs, iters_per_epoch=per_epoch, total_iters=per_epoch * max_epochs,

@@ -46,11 +46,13 @@ from vocseg_tui.core.recipe.loader import ConfigLoader
 from vocseg_tui.core.recipe.model import ARCHS, MATCHING_WEIGHTS, model_defaults
 from vocseg_tui.core.recipe.validate import Finding, has_errors
 from vocseg_tui.core.recipe.weights import weights_status
+from vocseg_tui.core.zoo.build import ZooConfig, build_from_zoo, config_name
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.recipe_derived import DerivedPanel
 from vocseg_tui.tui.widgets.recipe_findings import FindingsPanel
 from vocseg_tui.tui.widgets.recipe_form import RecipeForm
+from vocseg_tui.tui.widgets.zoo_picker import ZooPicker
 
 DEBOUNCE_S = 0.4
 
@@ -74,6 +76,14 @@ class Measured(Message):
 
 
 @dataclass
+class ZooWritten(Message):
+    """A zoo model's config was written (or not: `error`, with its hint)."""
+
+    config: ZooConfig | None
+    error: VocsegError | None = None
+
+
+@dataclass
 class Diffed(Message):
     lines: list[str] | None
     error: str = ""
@@ -85,6 +95,7 @@ class RecipeScreen(AreaScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save config"),
         Binding("ctrl+f", "fix_weights", "Fix weights"),
+        Binding("ctrl+o", "from_zoo", "From zoo"),
         Binding("f2", "show_tab('form')", "Form"),
         Binding("f3", "show_tab('preview')", "Preview"),
         Binding("f4", "show_tab('diff')", "Diff"),
@@ -426,3 +437,40 @@ class RecipeScreen(AreaScreen):
         header = "# vs mmseg::upernet/upernet_r50_4xb4-40k_voc12aug-512x512.py (resolved)\n"
         target.update(Syntax(header + "\n".join(message.lines), "diff", theme="ansi_dark",
                              word_wrap=True, background_color="default"))
+
+    # The model zoo ----------------------------------------------------------------------------
+    def action_from_zoo(self) -> None:
+        recipe = self.recipe
+        launch = "CPU" if recipe.gpus == 0 else f"{recipe.gpus} GPU(s)"
+        self.app.push_screen(ZooPicker(f"{launch} × {recipe.batch_per_gpu} images"), self._zoo_picked)
+
+    def _zoo_picked(self, name: str | None) -> None:
+        if name:
+            self.notify(f"writing the config of {name}: resolving it with mmengine…", title="Zoo")
+            self._write_zoo(name, self.recipe.gpus, self.recipe.batch_per_gpu)
+
+    @work(thread=True, group="recipe-zoo", exit_on_error=False)
+    def _write_zoo(self, name: str, gpus: int, batch_per_gpu: int) -> None:
+        """The same build as `recipe --from-zoo`, then written to configs/ (never over a file)."""
+        project = self.vocseg_app.project
+        try:
+            built = build_from_zoo(project, name, gpus=gpus, batch_per_gpu=batch_per_gpu)
+            path = write_config(project.configs_dir / config_name(built.recipe), built.recipe.text)
+            self.post_message(ZooWritten(ZooConfig(built.model, built.recipe, built.findings, path)))
+        except VocsegError as error:
+            self.post_message(ZooWritten(None, error))
+
+    def on_zoo_written(self, message: ZooWritten) -> None:
+        if message.config is None or message.config.written is None:
+            error = message.error or VocsegError("the zoo config was not written")
+            self.notify(f"{error.message}\n{error.hint}", severity="error", title="Zoo", timeout=15)
+            return
+        recipe, written = message.config.recipe, message.config.written
+        target = "unpublished" if recipe.target_miou is None else f"{recipe.target_miou} mIoU"
+        errors = [f for f in message.config.findings if f.severity == "error"]
+        text = (f"wrote {written.relative_to(self.vocseg_app.project.root)}: {recipe.max_epochs} epochs "
+                f"at batch {recipe.total_batch}, LR {recipe.lr:g} ({recipe.optimizer}); published "
+                f"target {target}. Launch it from Jobs (4, then n).")
+        if errors:
+            text += f"\n{len(errors)} error(s): {errors[0].message}"
+        self.notify(text, title="Zoo", severity="warning" if errors else "information", timeout=20)
