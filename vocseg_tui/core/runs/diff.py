@@ -18,6 +18,8 @@ from vocseg_tui.core.runs.repro import latest_record
 Diff = list[dict[str, Any]]
 _NOT_COMPARED = ("schema", "written_at", "attempt", "job_id", "file", "cwd")
 """Fields that differ between any two attempts and say nothing about what they trained."""
+_RECIPE_NAMES = ("name", "work_dir")
+"""Differ between any two runs (the compare view's columns name them already)."""
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -97,7 +99,9 @@ def recipe_dict(work_dir: Path) -> dict[str, Any] | None:
 
 
 def recipe_diff(work_dirs: list[Path]) -> Diff:
-    return differing([flatten(recipe_dict(w) or {}) for w in work_dirs])
+    recipes = [{k: v for k, v in (recipe_dict(w) or {}).items() if k not in _RECIPE_NAMES}
+               for w in work_dirs]
+    return differing([flatten(r) for r in recipes])
 
 
 def to_markdown(title: str, names: list[str], rows: Diff) -> str:
