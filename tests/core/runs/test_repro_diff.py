@@ -69,6 +69,8 @@ def test_a_run_without_a_record_says_so_first(tmp_path: Path) -> None:
     assert rows[0]["key"] == "record" and rows[0]["values"][1] is None
     assert rows[0]["values"][0].endswith("job-3/repro.json")
     assert {"key": "versions.torch", "values": ["2.4.0", None]} in rows
+    none = diff.environment_diff([b, b])
+    assert diff.no_records(none) and "no reproducibility record" in diff.to_markdown("E", ["b", "b"], none)
 
 
 def test_the_recipe_diff_leaves_out_the_names(tmp_path: Path) -> None:

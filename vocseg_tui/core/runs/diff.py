@@ -77,6 +77,11 @@ def environment_diff(work_dirs: list[Path]) -> Diff:
     return rows
 
 
+def no_records(rows: Diff) -> bool:
+    """The environment diff of runs none of which has a record: nothing is known to differ."""
+    return len(rows) == 1 and rows[0]["key"] == "record" and all(v is None for v in rows[0]["values"])
+
+
 def recipe_dict(work_dir: Path) -> dict[str, Any] | None:
     """The config dump's `vocseg_recipe` as written (None: no dump or no recipe in it)."""
     dump = find_config_dump(work_dir) if work_dir.is_dir() else None
@@ -107,6 +112,8 @@ def recipe_diff(work_dirs: list[Path]) -> Diff:
 def to_markdown(title: str, names: list[str], rows: Diff) -> str:
     """A `### title` section with one row per differing key (or a line saying none differ)."""
     lines = [f"### {title}", ""]
+    if no_records(rows):
+        return "\n".join([*lines, "no reproducibility record in these runs", ""]) + "\n"
     if not rows:
         return "\n".join([*lines, "no differences", ""]) + "\n"
     lines += ["| key | " + " | ".join(_md(n) for n in names) + " |", "|---" * (len(names) + 1) + "|"]

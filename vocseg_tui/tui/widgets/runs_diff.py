@@ -10,6 +10,7 @@ from rich.text import Text
 from textual.widgets import DataTable
 
 from vocseg_tui.core.logs.controls import escape_controls
+from vocseg_tui.core.runs.diff import no_records
 
 _WIDTH = 28
 
@@ -30,6 +31,8 @@ class RunsDiff(DataTable[object]):
             self.add_column(escape_controls(name)[:_WIDTH], key=f"run-{index}")
         for title, rows in sections:
             summary = f"{title}: {len(rows)} differ" if rows else f"{title}: the same"
+            if no_records(rows):
+                summary, rows = f"{title}: no reproducibility record", []
             self.add_row(Text(summary, style="bold"), *(Text("") for _ in names))
             for row in rows:
                 self.add_row(Text("  " + escape_controls(str(row["key"]))[:_WIDTH]),
