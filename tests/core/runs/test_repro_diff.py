@@ -124,3 +124,14 @@ def test_a_field_that_fails_is_recorded_and_the_rest_written(tmp_path: Path,
     blocked.write_text("")
     path, error = collector.write_record(cfg, work_dir=blocked, config_dump=None, stamp="s", argv=[])
     assert path is None and error is not None  # a record that cannot be written fails nothing
+
+
+def test_the_gpus_are_read_through_our_nvml_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.core.gpus.servers import eight_gpus, write
+
+    monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(write(tmp_path / "gpus.json", eight_gpus())))
+    found = collector.gpus()
+    assert found["source"] == "fake" and found["driver"] == "550.54.15" and len(found["devices"]) == 8
+    assert found["devices"][0] == {"index": 0, "name": "NVIDIA A100-SXM4-80GB",
+                                   "uuid": "GPU-00000000-1111-2222-3333-444455556666"}
+    assert "error" in found["devices"][4]  # a lost GPU keeps its row, and its identity where known
