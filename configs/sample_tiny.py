@@ -103,6 +103,7 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'),
 )
 log_processor = dict(by_epoch=True)  # logs `Epoch(train) [e][i/n]`, not global iterations
+nan_guard = True  # tools/train.py stops at the first non-finite loss, saving nothing
 env_cfg = dict(dist_cfg=dict(backend='gloo'))
 randomness = dict(seed=0)
 work_dir = 'work_dirs/sample_tiny'
@@ -128,4 +129,6 @@ vocseg_recipe = dict(
     work_dir='work_dirs/sample_tiny',
     dataset_size=26,
     log_interval=5,
+    nan_guard=True,
+    patience=0,
 )

@@ -100,6 +100,7 @@ default_hooks = dict(
     visualization=dict(type='SegVisualizationHook'),
 )
 log_processor = dict(by_epoch=True)  # logs `Epoch(train) [e][i/n]`, not global iterations
+nan_guard = True  # tools/train.py stops at the first non-finite loss, saving nothing
 env_cfg = dict(dist_cfg=dict(backend='nccl'))
 randomness = dict(seed=0)
 work_dir = 'work_dirs/upernet_r50_voc12aug_epoch'
@@ -125,4 +126,6 @@ vocseg_recipe = dict(
     work_dir='work_dirs/upernet_r50_voc12aug_epoch',
     dataset_size=10582,
     log_interval=50,
+    nan_guard=True,
+    patience=0,
 )

@@ -7,10 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.fit_cache import sample_estimated, sample_fit_cache
 from tests.projects import TwoProjects, two_trained_projects
 from tests.training import TrainedRun, train_sample
+from vocseg_tui.core.notify.config import CONFIG_DIR_ENV
 from vocseg_tui.core.project import STATE_DIR_ENV, Project
 from vocseg_tui.core.sample import create_sample
+
+__all__ = ["sample_estimated", "sample_fit_cache"]  # one memory estimate of the sample per session
 
 
 @pytest.fixture(autouse=True)
@@ -19,6 +23,14 @@ def isolated_state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     state = tmp_path / "state"
     monkeypatch.setenv(STATE_DIR_ENV, str(state))
     return state
+
+
+@pytest.fixture(autouse=True)
+def isolated_config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test may read (or send to) the real user's notify.toml."""
+    folder = tmp_path / "config"
+    monkeypatch.setenv(CONFIG_DIR_ENV, str(folder))
+    return folder
 
 
 @pytest.fixture(scope="session")

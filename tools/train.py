@@ -18,7 +18,13 @@ What differs from mmseg's own script, and why:
   where the file named by $VOCSEG_STOPPED_MARKER says it stopped); an iteration-based run stops
   at its next checkpoint instead (its epoch is the whole run);
 - an iteration-based config (a zoo config unchanged included) resumes at the sampler level:
-  mmengine would load and augment every batch already trained (vocseg_tui.workers.iter_resume).
+  mmengine would load and augment every batch already trained (vocseg_tui.workers.iter_resume);
+- a NaN guard (on unless `--nan-guard off` or the config's `nan_guard = False`): at the first
+  non-finite loss the run stops at once, before any hook can save the broken weights (the last
+  good checkpoint stays the last one), and exits 1 after logging "loss became NaN at epoch E,
+  iteration I (lr X)", which core/jobs/failure.py reads as the `diverged` failure;
+- a run that the config's EarlyStoppingHook ended logs "early-stopped at epoch E" (the job's
+  summary, core/jobs/early_stop.py).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the vocseg_tui package beside tools/
 
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.early_stop import MARKER as EARLY_STOP_MARKER
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
 from vocseg_tui.core.jobs.resume_point import last_good_checkpoint
 from vocseg_tui.core.jobs.states import STOPPED_EXIT
@@ -59,6 +66,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cfg-options", nargs="+", action=DictAction,
                         help="override config settings, key=value (mmengine syntax)")
     parser.add_argument("--launcher", choices=["none", "pytorch", "slurm", "mpi"], default="none")
+    parser.add_argument("--nan-guard", choices=["on", "off"], default=None,
+                        help="stop at the first non-finite loss (default: the config's nan_guard, on)")
     parser.add_argument("--local_rank", "--local-rank", type=int, default=0)
     args = parser.parse_args(argv)
     os.environ.setdefault("LOCAL_RANK", str(args.local_rank))
@@ -140,6 +149,68 @@ def make_stop_hook(request: StopRequest) -> Any:
             self.unit = "iter "  # the `stopped` marker says which: "iter N", or "N" (an epoch)
 
     return StopAfterEpochHook()
+
+
+class Diverged(Exception):
+    """The loss stopped being finite; the message says where (failure.py reads it)."""
+
+
+def make_nan_guard() -> Any:
+    from mmengine.dist import all_reduce, is_distributed
+    from mmengine.hooks import Hook
+    from mmengine.runner import EpochBasedTrainLoop
+
+    class NanGuardHook(Hook):
+        """Runs first after every iteration (priority VERY_HIGH), before a CheckpointHook could
+        save the weights the non-finite step just broke. Under torchrun every rank agrees (one
+        tiny all-reduce), so all stop at the same iteration and none waits in a collective."""
+
+        priority = "VERY_HIGH"
+
+        def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None,
+                             outputs: Any = None) -> None:
+            import math
+
+            import torch
+
+            loss = _loss_of(outputs)
+            bad = loss is not None and not math.isfinite(loss)
+            if is_distributed():
+                flag = torch.tensor([1.0 if bad else 0.0])
+                all_reduce(flag)
+                bad = bool(flag.item() > 0)
+            if not bad:
+                return
+            what = "inf" if loss is not None and math.isinf(loss) else "NaN"
+            if isinstance(runner.train_loop, EpochBasedTrainLoop):
+                where = f"epoch {runner.epoch + 1}, iteration {batch_idx + 1}"
+            else:
+                where = f"iteration {runner.iter + 1}"
+            raise Diverged(f"loss became {what} at {where} (lr {_lr_of(runner)})")
+
+    return NanGuardHook()
+
+
+def _loss_of(outputs: Any) -> float | None:
+    """The total loss of one iteration's log vars (mmengine's `loss`), as a float."""
+    if not isinstance(outputs, dict):
+        return None
+    value = outputs.get("loss")
+    if value is None:
+        parts = [v for k, v in outputs.items() if "loss" in k]
+        if not parts:
+            return None
+        return float(sum(float(v) for v in parts))
+    return float(value)
+
+
+def _lr_of(runner: Any) -> str:
+    try:
+        rates = runner.optim_wrapper.get_lr()
+        first = next(iter(rates.values()))
+        return f"{float(first[0]):.6g}"
+    except Exception:  # an optimizer wrapper of another shape: the message goes on without it
+        return "unknown"
 
 
 def build_config(args: argparse.Namespace) -> Any:
@@ -268,8 +339,22 @@ def main(argv: list[str] | None = None) -> int:
         record_attempt(runner, argv)
     hook = make_stop_hook(request)
     runner.register_hook(hook, priority="LOWEST")
-    runner.train()
+    guard = args.nan_guard if args.nan_guard is not None else ("on" if cfg.get("nan_guard", True) else "off")
+    if guard == "on":
+        runner.register_hook(make_nan_guard(), priority="VERY_HIGH")
+    try:
+        runner.train()
+    except Diverged as error:
+        runner.logger.error(f"{error}: stopped without saving these weights; "
+                            "the last checkpoint is the last good one")
+        leave_process_group()
+        return 1
     leave_process_group()
+    early = next((h for h in runner.hooks if type(h).__name__ == "EarlyStoppingHook"), None)
+    if (early is not None and hook.stopped_after is None and runner.train_loop.stop_training
+            and runner.epoch < runner.max_epochs):  # read by core/jobs/early_stop.py
+        runner.logger.info(f"{EARLY_STOP_MARKER} {runner.epoch}: mIoU did not improve for "
+                           f"{early.patience} validations")
     if hook.stopped_after is None:
         return 0
     marker = os.environ.get(STOPPED_MARKER_ENV)

@@ -49,3 +49,12 @@ def slurm(slurm_session: slurm_cluster.Cluster) -> Iterator[slurm_cluster.Cluste
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SLURM_CONF", str(slurm_session.conf))
         yield slurm_session
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under `pytest -n`, every Slurm test runs in one worker: there is one test cluster per
+    machine (fixed ports), and a second worker would wait for the first one's whole session."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.xdist_group("slurm"))

@@ -47,7 +47,9 @@ def register(commands: Any) -> None:
     train.add_argument("--queue", action="store_true", help="wait until the devices are free")
     train.add_argument("--any", type=int, default=0, metavar="N",
                        help="with --queue: any N GPUs with --min-free-gib free (instead of --gpus)")
-    train.add_argument("--min-free-gib", type=float, default=0.0)
+    train.add_argument("--min-free-gib", type=float, default=None,
+                       help="with --queue: free memory to wait for (default: the config's memory "
+                            "estimate plus 10 %% when `vocseg-tui fit` made one, else 0)")
     train.add_argument("--stable", type=float, default=10.0, metavar="SECONDS",
                        help="with --queue: how long the GPUs must stay free before starting (default 10)")
     train.add_argument("--force", action="store_true",
@@ -61,6 +63,9 @@ def register(commands: Any) -> None:
         backend.add_arguments(train)
     train.add_argument("--amp", action="store_true", help="automatic mixed precision")
     train.add_argument("--cfg-options", nargs="+", default=[], metavar="K=V")
+    train.add_argument("--nan-guard", choices=["on", "off"], default=None,
+                       help="stop the run at the first non-finite loss (default: on, or the "
+                            "config's nan_guard)")
     train.add_argument("--dry-run", action="store_true",
                        help="print what would run (command, environment, processes, batch script); "
                             "start nothing")
@@ -139,7 +144,13 @@ def _request(args: argparse.Namespace) -> Any:
         raise LaunchRefused(f"--any {args.any} is out of range", "use 1 or more")
     queue = None
     if args.queue:
-        queue = QueueRule(gpus=devices.indices, count=args.any, min_free_gib=args.min_free_gib,
+        from vocseg_tui.core.fit.check import queue_min_free_gib
+
+        need = args.min_free_gib
+        if need is None:
+            need = queue_min_free_gib(Path(args.config) if Path(args.config).is_absolute()
+                                      else cwd / args.config)
+        queue = QueueRule(gpus=devices.indices, count=args.any, min_free_gib=need,
                           stable_s=args.stable)
     backend, options = _backend(args)
     return LaunchRequest(
@@ -147,7 +158,14 @@ def _request(args: argparse.Namespace) -> Any:
         work_dir=Path(args.work_dir) if args.work_dir else None, resume=args.resume,
         new_run=args.new_run, queue=queue,
         backend=backend, max_retries=args.retries, nproc=args.nproc, amp=args.amp,
-        cfg_options=list(args.cfg_options), backend_options=options, force=args.force)
+        cfg_options=[*args.cfg_options, *_nan_guard_option(args.nan_guard)],
+        backend_options=options, force=args.force)
+
+
+def _nan_guard_option(choice: str | None) -> list[str]:
+    """`--nan-guard` as the config key tools/train.py reads (one home: the config's nan_guard),
+    so it survives a resume, which replays the cfg options."""
+    return [] if choice is None else [f"nan_guard={choice == 'on'}"]
 
 
 def run_train(args: argparse.Namespace) -> int:

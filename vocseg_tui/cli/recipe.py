@@ -40,10 +40,17 @@ def register(commands: Any) -> None:
                         help="batch the base LR is for (default: the starting recipe's; 16 when shipped)")
     recipe.add_argument("--val-interval", default=None, metavar="N", help="validate every N epochs")
     recipe.add_argument("--name", default=None, help="config name (also the work dir name)")
+    recipe.add_argument("--patience", default=None, metavar="N",
+                        help="stop early when mIoU has not improved for N validations (0 = off)")
+    recipe.add_argument("--nan-guard", default=None, choices=["on", "off"],
+                        help="stop the run at the first non-finite loss (default on)")
     recipe.add_argument("--pretrained", default=None, metavar="W",
                         help="weights: open-mmlab://resnet50_v1c, a local .pth file, or '' for none")
     recipe.add_argument("--from", dest="from_config", default=None, metavar="CONFIG",
                         help="start from the recipe of a config this tool wrote (default: see above)")
+    recipe.add_argument("--from-zoo", default=None, metavar="NAME",
+                        help="start from a model of mmseg's VOC-aug zoo (`vocseg-tui zoo` lists them): a "
+                             "config inheriting it, epoch-based, its official sample budget and scaled LR")
     recipe.add_argument("--write", default=None, metavar="PATH",
                         help="write the config to PATH (relative to the project)")
     recipe.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
@@ -73,7 +80,7 @@ def register(commands: Any) -> None:
 
 FLAGS = {"gpus": "gpus", "batch": "batch_per_gpu", "epochs": "max_epochs", "base_lr": "base_lr",
          "base_batch": "base_batch", "val_interval": "val_interval", "name": "name",
-         "pretrained": "pretrained"}
+         "pretrained": "pretrained", "patience": "patience", "nan_guard": "nan_guard"}
 
 
 def run_recipe(args: argparse.Namespace) -> int:
@@ -92,6 +99,10 @@ def run_recipe(args: argparse.Namespace) -> int:
     from vocseg_tui.core.recipe.validate import sanity_findings
 
     project = Project.open(args.project)
+    if args.from_zoo:
+        from vocseg_tui.cli.zoo import run_zoo_recipe
+
+        return run_zoo_recipe(args, project)
     values = {field: getattr(args, flag) for flag, field in FLAGS.items() if getattr(args, flag) is not None}
     values["dataset_size"] = str(dataset_size_from_lists(project.voc_root))
     started_from: Path | None = None

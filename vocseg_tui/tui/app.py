@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
@@ -14,9 +14,14 @@ from textual.screen import Screen
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.project import Project
 from vocseg_tui.core.shown import shown
+from vocseg_tui.tui.periodic import PeriodicRead
 from vocseg_tui.tui.screens import AREAS, AREAS_BY_MODE
 
+if TYPE_CHECKING:
+    from vocseg_tui.tui.job_alerts import JobWatch
+
 THEMES = {"dark": "textual-dark", "light": "textual-light"}
+JOB_WATCH_DELAY_S = 1.0
 
 
 def _make_screen(mode: str) -> Screen[None]:
@@ -54,8 +59,23 @@ class VocsegApp(App[None]):
         self.project = project
         self.theme = THEMES.get(theme or "dark", "textual-dark")
 
+    job_watch: JobWatch | None = None
+    """Announces this project's jobs as they end, whichever area is shown (started just after
+    the first frame: it loads the job registry, which the first screen does not need)."""
+
     def on_mount(self) -> None:
         self.sub_title = shown(self.project.root)
+        self.set_timer(JOB_WATCH_DELAY_S, self._watch_jobs)
+
+    def _watch_jobs(self) -> None:
+        from vocseg_tui.tui.job_alerts import JobWatch
+
+        self.job_watch = JobWatch(self, self.project)
+        self.job_watch.reads.start()
+
+    def on_periodic_read(self, message: PeriodicRead) -> None:
+        """The app's own periodic reads (the screens deliver theirs)."""
+        message.periodic.deliver(message)
 
     def follow_job(self, job_id: int) -> None:
         """The hand-off from Jobs to Logs: open the Logs area on this job."""

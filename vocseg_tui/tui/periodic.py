@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from textual.dom import DOMNode
 from textual.message import Message
 from textual.timer import Timer
-from textual.widget import Widget
 
 from vocseg_tui.core.errors import VocsegError
 
@@ -44,7 +44,7 @@ class Periodic(Generic[T]):
     keep trying; `what` names the source in the message of an unexpected one.
     """
 
-    def __init__(self, owner: Widget, every: float, read: Callable[[], T],
+    def __init__(self, owner: DOMNode, every: float, read: Callable[[], T],
                  show: Callable[[T], None], failed: Callable[[VocsegError], None], *,
                  what: str, hint: str = "it is read again every few seconds") -> None:
         self.owner = owner

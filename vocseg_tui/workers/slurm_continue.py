@@ -22,6 +22,7 @@ from pathlib import Path
 
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.jobs.launch import resume
+from vocseg_tui.core.jobs.notices import notify_job
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.slurm import DEFAULT_RESUBMITS, SlurmBackend
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
@@ -77,6 +78,7 @@ def carry_on(registry: Registry, job_id: int) -> Job | None:
             f"continues as job {following.id} (Slurm {slurm_id})")
     registry.update(job.id, failure=text)
     _say(f"{text}, {left - 1} automatic resubmission(s) left after it")
+    notify_job(registry.get(job.id), "resubmitted", _say)  # after the record, bounded, never raises
     return following
 
 

@@ -40,10 +40,12 @@ from typing import IO, Any
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.early_stop import early_stop_summary
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
 from vocseg_tui.core.jobs.launch import environment_for, plan_for, resume, retries_left
 from vocseg_tui.core.jobs.lineage import record_saved
+from vocseg_tui.core.jobs.notices import CAP_S, notify_job
 from vocseg_tui.core.jobs.procs import die_with_parent, start_time
 from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
 from vocseg_tui.core.jobs.registry import Job, Registry
@@ -64,6 +66,7 @@ class Supervisor:
         self.paths = job.paths
         self.signalled_stop = False
         self._console_ok = tee
+        self._started_notice: threading.Thread | None = None
 
     # --- output -------------------------------------------------------------------------
     def say(self, message: str) -> None:
@@ -170,6 +173,10 @@ class Supervisor:
         if self.tee and self.process.stdout is not None:
             self.pump = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
             self.pump.start()
+        if devices is not None:  # the queue gave it its GPUs; the watch (stop requests) goes on
+            self._started_notice = threading.Thread(target=self.notify, args=("started",),
+                                                    daemon=True, name="notify-started")
+            self._started_notice.start()
 
     def watch(self) -> int:
         """Wait for the training to end, forwarding a stop request; its returncode."""
@@ -198,6 +205,7 @@ class Supervisor:
             state = JobState.STOPPED
         elif returncode == 0:
             state = JobState.SUCCEEDED
+            failure = early_stop_summary(self.paths.log, Path(self.job.work_dir))
         elif self.stop_requested():
             state = JobState.STOPPED
         elif returncode is None:
@@ -226,7 +234,21 @@ class Supervisor:
         if state is JobState.FAILED:
             with contextlib.suppress(OSError):  # what it says goes to the log, on that same disk
                 self.maybe_retry(kind, signal_number)
+        if self._started_notice is not None:  # `started` first, and never both at once
+            self._started_notice.join(CAP_S)
+        self.notify("diverged" if kind == "diverged" else state.value)
         return state
+
+    def notify(self, event: str) -> None:
+        """Send `event` with the job as the registry has it now (bounded; failures go to the
+        log and to notify.json, never to the job)."""
+        try:
+            job = self.registry.get(self.job.id)
+        except VocsegError as error:
+            self.say(f"no notification ({event}): cannot read the job ({error.message})")
+            return
+        with contextlib.suppress(OSError):  # a full disk: the log line is lost, not the job
+            notify_job(job, event, self.say)
 
     def _end_leftovers(self) -> None:
         """What the training left in its process group (data loader workers of a killed rank)
@@ -281,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # record it: a supervisor must never leave a job `running`
         registry.update(job.id, state=JobState.FAILED, ended_at=time.time(),
                         failure=f"supervisor error: {type(error).__name__}: {error}")
+        supervisor.notify("failed")
         raise
     return 0
 

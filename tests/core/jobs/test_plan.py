@@ -135,6 +135,8 @@ while true; do
   wait $child; status=$?
   kill -0 $child 2>/dev/null || break
 done
+# record the end and notify (bounded in time; never changes the job's status)
+py -m vocseg_tui.workers.notify_job --job 7 --registry /s/jobs.sqlite3 --exit-status "$status" || true
 exit $status
 """
 

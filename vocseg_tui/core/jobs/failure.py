@@ -2,6 +2,7 @@
 
 The Logs area's `vocseg_tui.core.logs.diagnose` names known causes; when it says nothing the
 last error lines of the log are kept, so `vocseg-tui jobs` always says why.
+A run the NaN guard stopped (tools/train.py) is `diverged`: a retry would diverge again.
 A retry only makes sense for failures that are not the recipe's fault: the process was killed
 (OOM killer, node trouble) or NCCL timed out. A config error, a missing dataset, CUDA OOM or a
 broken install fail the same way every time, so they are never retried.
@@ -20,6 +21,10 @@ from vocseg_tui.core.logs.reader import read_tail
 RETRYABLE_KINDS = frozenset({"killed", "killed_text", "nccl_timeout"})
 RETRYABLE_SIGNALS = frozenset({signal.SIGKILL, signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT})
 _ERROR_LINE = re.compile(r"(Error|Exception|error:|Killed|Traceback)")
+_DIVERGED = re.compile(r"loss became (?:NaN|inf) at (?:epoch \d+, )?iteration \d+ \(lr [^)]*\)")
+"""What tools/train.py's NaN guard logs when it stops a run."""
+DIVERGED_HINT = ("lower the LR (base_lr), check AMP's loss scale (loss_scale='dynamic'), or clip "
+                 "gradients (optim_wrapper.clip_grad=dict(max_norm=35))")
 
 
 def last_error_lines(text: str, count: int = 3) -> str:
@@ -40,6 +45,8 @@ def summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
 
 def _summarize(log: Path, exit_code: int | None) -> tuple[str, str]:
     text = read_tail(log)
+    if exit_code == 1 and (nan := _DIVERGED.findall(text)):  # the guard stopped it: no traceback
+        return "diverged", f"{nan[-1]} — {DIVERGED_HINT}"
     found = diagnose(text, exit_code)
     if found is not None:
         if found.kind in {"traceback", "exit_code"}:  # the raw error lines say more

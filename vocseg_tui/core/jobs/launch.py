@@ -10,6 +10,7 @@ all of that and returns the launch plan, which is also what `train --dry-run` pr
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -117,6 +118,11 @@ def _validate_config(config: Path, request: LaunchRequest, spec: LaunchSpec, pla
 
 
 
+def _overrides_batch(cfg_options: Sequence[str]) -> bool:
+    """A `--cfg-options` batch is not the batch the cached memory estimate is for."""
+    return any("batch_size" in option for option in cfg_options)
+
+
 def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run: bool = False) -> Prepared:
     """Every check of a launch, and its plan; nothing is registered or started (with `dry_run`
     nothing is created either: the work dir is only checked)."""
@@ -140,6 +146,12 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
     devices, warnings = request.devices, list[str]()
     if allocation is None:  # GPUs of this machine (a scheduler's are checked by its back end)
         devices, warnings = check_gpus(request.devices, force=request.force, queued=queue is not None)
+        if not request.force and queue is None and not _overrides_batch(request.cfg_options):
+            from vocseg_tui.core.fit.check import memory_refusal
+
+            refused = memory_refusal(config, devices.indices)
+            if refused:
+                raise LaunchRefused(*refused)
         if pending:
             check_gpu_count(pending)
         if queue is not None and queue.gpus:

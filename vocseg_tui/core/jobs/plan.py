@@ -44,6 +44,7 @@ SCHEMA = 1
 """Version of the `train --dry-run --json` document."""
 BACKEND_OPTION = "env_cfg.dist_cfg.backend="
 CONTINUE_MODULE = "vocseg_tui.workers.slurm_continue"
+END_MODULE = "vocseg_tui.workers.notify_job"
 
 
 @dataclass(frozen=True)
@@ -176,7 +177,8 @@ def _on_slurm(spec: LaunchSpec, allocation: Allocation, paths: JobPaths) -> Laun
         nodes=nodes, tasks_per_node=nproc // nodes,
         gpus_per_node=allocation.gpus_per_node, cpus_per_task=allocation.cpus_per_task,
         directives=dict(allocation.directives), exports=exports, computed=computed,
-        resume_on_requeue=("--resume",), continue_command=carry_on if time_limited else ()))
+        resume_on_requeue=("--resume",), continue_command=carry_on if time_limited else (),
+        end_command=(spec.python, "-m", END_MODULE, "--job", job, "--registry", spec.registry_path)))
     return LaunchPlan(task, {**exports, **computed}, nproc, backend, launcher, spec.backend_kind, script)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.jobs.base import LaunchBackend
 from vocseg_tui.core.jobs.errors import LaunchRefused
+from vocseg_tui.core.jobs.notices import announce_detached
 from vocseg_tui.core.jobs.paths import STOP_FILE_ENV, STOPPED_MARKER_ENV
 from vocseg_tui.core.jobs.plan import Allocation, LaunchPlan
 from vocseg_tui.core.jobs.registry import Job
@@ -205,7 +206,9 @@ class SlurmBackend(LaunchBackend):
         else:
             values.update(waiting_for="", ended_at=time.time(), exit_code=status.exit_code, failure=text)
         if any(getattr(job, key) != value for key, value in values.items()):  # no write when unchanged
-            self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
+            recorded = self.registry.update(job.id, only_if_state=ACTIVE_STATES, **values)
+            if recorded and state.ended:  # the reader that recorded the end tells, once
+                announce_detached(self.registry, self.registry.get(job.id), state.value)
         return state
 
     def stop(self, job: Job) -> None:

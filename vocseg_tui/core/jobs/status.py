@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from vocseg_tui.core.jobs.backend import BACKENDS, backend_for
+from vocseg_tui.core.jobs.notices import announce_detached
 from vocseg_tui.core.jobs.orphans import orphan_note, recheck
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import ACTIVE_STATES, JobState
@@ -29,9 +30,9 @@ def refresh(registry: Registry, job: Job) -> Job:
     if backend.training_runs(job):
         registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.ORPHANED,
                         failure=orphan_note(job))
-    else:
-        registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
-                        failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)")
+    elif registry.update(job.id, only_if_state=ACTIVE_STATES, state=JobState.LOST, ended_at=time.time(),
+                         failure=job.failure or "the supervisor vanished (reboot, OOM killer or kill -9)"):
+        announce_detached(registry, job, "lost")  # only the reader that marked it: once
     return registry.get(job.id)
 
 

@@ -76,6 +76,10 @@ class Recipe:
     work_dir: str = ""
     dataset_size: int = TRAINAUG_SIZE
     log_interval: int = 50
+    nan_guard: bool = True
+    """tools/train.py stops the run at the first non-finite loss (the config's `nan_guard`)."""
+    patience: int = 0
+    """Stop when mIoU has not improved for this many validations (0 = off; EarlyStoppingHook)."""
 
     def __post_init__(self) -> None:
         if not self.work_dir:
@@ -181,6 +185,14 @@ def check_recipe(r: Recipe) -> None:
         raise RecipeFieldError("work_dir", "the work dir must be a folder path")
     _int_range("dataset_size", r.dataset_size, 1, 10_000_000, "the dataset size (images)")
     _int_range("log_interval", r.log_interval, 1, 100_000, "the log interval (iterations)")
+    if not isinstance(r.nan_guard, bool):
+        raise RecipeFieldError("nan_guard", f"the NaN guard must be on or off, not {r.nan_guard!r}")
+    _int_range("patience", r.patience, 0, 10_000, "the patience (validations; 0 = off)")
+    validations = r.max_epochs // r.val_interval
+    if r.patience and r.patience >= validations:
+        raise RecipeFieldError("patience", f"a patience of {r.patience} validations never stops the run "
+                               f"early: it validates only {validations} times",
+                               f"use at most {max(1, validations - 1)}, or 0 (off)")
 
 
 def parse_count(text: str) -> int:
@@ -219,7 +231,8 @@ PARSERS: dict[str, Callable[[str], Any]] = {
     "ckpt_interval": parse_count, "max_keep_ckpts": parse_count, "crop": _parse_crop,
     "arch": str.strip, "backbone": str.strip, "pretrained": lambda t: t.strip() or None,
     "amp": _parse_bool, "num_workers": parse_count, "seed": parse_count, "work_dir": str.strip,
-    "dataset_size": parse_count, "log_interval": parse_count,
+    "dataset_size": parse_count, "log_interval": parse_count, "nan_guard": _parse_bool,
+    "patience": parse_count,
 }
 LABELS = {
     "gpus": "GPUs", "batch_per_gpu": "images per GPU", "base_lr": "base LR",

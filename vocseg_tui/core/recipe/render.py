@@ -133,10 +133,28 @@ max_keep_ckpts={r.max_keep_ckpts},
     visualization=dict(type='SegVisualizationHook'),
 )
 log_processor = dict(by_epoch=True)  # logs `Epoch(train) [e][i/n]`, not global iterations
-env_cfg = dict(dist_cfg=dict(backend={"'gloo'" if r.gpus == 0 else "'nccl'"}))
+{_guards(r)}env_cfg = dict(dist_cfg=dict(backend={"'gloo'" if r.gpus == 0 else "'nccl'"}))
 randomness = dict(seed={r.seed})
 work_dir = {r.work_dir!r}
 """
+
+
+EARLY_STOP_MIN_DELTA = 0.01
+"""mIoU points (it is logged in percent) that count as an improvement for early stopping."""
+
+
+def _guards(r: Recipe) -> str:
+    """The NaN guard's switch (tools/train.py reads `nan_guard`) and, with a patience, mmengine's
+    EarlyStoppingHook on mIoU (it sets the train loop's stop_training after a validation)."""
+    guard = ("nan_guard = True  # tools/train.py stops at the first non-finite loss, saving nothing\n"
+             if r.nan_guard else "nan_guard = False  # no stop at a non-finite loss\n")
+    if not r.patience:
+        return guard
+    return guard + (
+        f"# stop when mIoU has not improved by {EARLY_STOP_MIN_DELTA} for {r.patience} validations\n"
+        "custom_hooks = [\n"
+        f"    dict(type='EarlyStoppingHook', monitor='mIoU', rule='greater', "
+        f"min_delta={EARLY_STOP_MIN_DELTA}, patience={r.patience}),\n]\n")
 
 
 def _recipe_literal(r: Recipe) -> str:

@@ -61,6 +61,9 @@ class BatchSpec:
     """Arguments added to the task when Slurm runs the script again after a requeue."""
     continue_command: tuple[str, ...] = ()
     """Run after a stop that the time limit's signal asked for (submits the next attempt)."""
+    end_command: tuple[str, ...] = ()
+    """Run last, with `--exit-status STATUS` added: records the end and sends its notice, so
+    notifications need no reader on the login node. Its own failure never changes the status."""
 
 
 def batch_script(spec: BatchSpec) -> str:
@@ -102,6 +105,9 @@ def batch_script(spec: BatchSpec) -> str:
     if margin and spec.continue_command:
         lines += ["# stopped by the time limit's signal: submit the next attempt (--resume)",
                   f"[ -e {shlex.quote(spec.time_limit_marker)} ] && {shlex.join(spec.continue_command)}"]
+    if spec.end_command:
+        lines += ["# record the end and notify (bounded in time; never changes the job's status)",
+                  f'{shlex.join(spec.end_command)} --exit-status "$status" || true']
     lines += ["exit $status", ""]
     return "\n".join(lines)
 

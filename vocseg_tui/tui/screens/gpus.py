@@ -25,6 +25,7 @@ from textual.widgets import DataTable, Static
 
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.fit.check import current_need
 from vocseg_tui.core.gpus import (
     DEFAULT_MIN_FREE_GIB,
     GpuHistory,
@@ -160,9 +161,13 @@ class GPUsScreen(AreaScreen):
                                 "`vocseg-tui doctor` checks the driver.[/dim]")
         else:
             fake = "  [reverse] FAKE GPUs (VOCSEG_FAKE_GPUS) [/]" if inventory.source == "fake" else ""
+            found = current_need(self.vocseg_app.project.configs())
+            need = found[1] if found else None
+            fits = (f"\n{escape(found[0].name)} needs about {found[1].peak_gib:.1f} GiB per GPU "
+                    f"(vocseg-tui fit)" if found else "")
             show_markup(status, f"{len(inventory.gpus)} GPUs · driver {inventory.driver} · "
-                          f"updated every {REFRESH_S:g} s{fake}")
-            table.show(inventory, self.selected, self.history, self.rules)
+                          f"updated every {REFRESH_S:g} s{fake}{fits}")
+            table.show(inventory, self.selected, self.history, self.rules, need)
             self._show_detail()
         self._show_choice()
 

@@ -29,6 +29,7 @@ from textual.widgets import Static, TabbedContent, TabPane, TextArea
 
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.fit import cached_estimate
 from vocseg_tui.core.recipe import (
     Recipe,
     dataset_size_from_lists,
@@ -231,9 +232,11 @@ class RecipeScreen(AreaScreen):
             self._measure(key)
         speed = self._speeds.get(key)
         eta = Eta(speed[0], speed[0] * derived.total_iters, speed[1]) if speed else None
+        estimate = cached_estimate(render_config(self.recipe).encode())  # no child: only a cached one
+        memory = f"about {estimate.peak_gib:.2g} GiB per GPU" if estimate else None
         self.query_one(DerivedPanel).show(self.recipe, derived, eta,
                                           weights_status(self.recipe.pretrained, project.root),
-                                          measuring=measuring)
+                                          measuring=measuring, memory=memory)
         if self._active_tab() == "preview":
             self._load_preview()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import DataTable
 
+from vocseg_tui.core.fit import FitEstimate
 from vocseg_tui.core.gpus import GpuHistory, GpuInfo, Inventory, PickRules
 from vocseg_tui.tui.widgets.gpu_cells import memory_cell, spark, state_cell, util_cell
 
@@ -33,25 +34,27 @@ class GpuTable(DataTable[Text]):
         return int(row_key.value or 0)
 
     def show(self, inventory: Inventory, selected: frozenset[int], history: GpuHistory,
-             rules: PickRules) -> None:
+             rules: PickRules, need: FitEstimate | None = None) -> None:
+        """`need`: the current recipe's memory estimate; a GPU with less free shows "won't fit"."""
         keys = [str(g.index) for g in inventory.gpus]
         if [str(k.value) for k in self.rows] != keys:
             cursor = self.cursor_row
             self.clear()
             for gpu in inventory.gpus:
-                self.add_row(*self._cells(gpu, selected, history, rules, inventory.me), key=str(gpu.index))
+                self.add_row(*self._cells(gpu, selected, history, rules, inventory.me, need),
+                             key=str(gpu.index))
             if self.row_count:
                 self.move_cursor(row=min(cursor, self.row_count - 1))
             return
         for gpu in inventory.gpus:
-            cells = self._cells(gpu, selected, history, rules, inventory.me)
+            cells = self._cells(gpu, selected, history, rules, inventory.me, need)
             for (column, _), value in zip(COLUMNS, cells, strict=True):
                 if self.get_cell(str(gpu.index), column) != value:  # most cells stay the same
                     self.update_cell(str(gpu.index), column, value)
 
     @staticmethod
     def _cells(gpu: GpuInfo, selected: frozenset[int], history: GpuHistory, rules: PickRules,
-               me: str) -> list[Text]:
+               me: str, need: FitEstimate | None = None) -> list[Text]:
         mark = Text("●", style="bold magenta") if gpu.index in selected else Text(" ")
         number = mark + Text(f"{gpu.index:>3}")
         if not gpu.ok:
@@ -60,7 +63,9 @@ class GpuTable(DataTable[Text]):
                     blank, blank, blank]
         temp = "" if gpu.temperature is None else f"{gpu.temperature}°C"
         power = "" if gpu.power is None else f"{gpu.power:.0f}W"
-        return [number, Text(gpu.short_name[:14]), memory_cell(gpu), util_cell(gpu),
-                state_cell(gpu, rules, me),
+        state = state_cell(gpu, rules, me)
+        if need is not None and not need.fits(gpu.memory_free):
+            state.append(" won't fit", style="bold red")
+        return [number, Text(gpu.short_name[:14]), memory_cell(gpu), util_cell(gpu), state,
                 spark(history.util(gpu.uuid or str(gpu.index)), HISTORY_WIDTH),
                 Text(temp.rjust(4)), Text(power.rjust(4))]

@@ -7,6 +7,7 @@ import time
 from textual.markup import escape
 from textual.widgets import Static
 
+from vocseg_tui.core.jobs.notices import failed_notifications
 from vocseg_tui.core.jobs.overview import JobRow
 from vocseg_tui.core.shown import shown, shown_command
 
@@ -30,7 +31,8 @@ def describe(row: JobRow | None) -> str:
     if job.waiting_for:
         lines.append(f"[yellow]queued: waiting for {escape(job.waiting_for)}[/]")
     if job.failure:
-        lines.append(f"[red]{escape(job.failure)}[/]")
+        lines.append(f"[red]{escape(job.failure)}[/]" if job.state.is_failure else escape(job.failure))
+    lines += [f"[yellow]{escape(line)}[/]" for line in failed_notifications(job.paths)[-3:]]
     if row.attach:
         lines.append(f"console: [b]{escape(row.attach)}[/b]")
     return "\n".join(lines)

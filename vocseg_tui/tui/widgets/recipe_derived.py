@@ -16,9 +16,10 @@ class DerivedPanel(Static):
     """Recomputed on every valid change of the form; dimmed while the form has errors."""
 
     def show(self, recipe: Recipe, derived: Derived, eta: Eta | None, weights: WeightsStatus, *,
-             measuring: bool = False) -> None:
+             measuring: bool = False, memory: str | None = None) -> None:
         """`eta` None: no run of this model in the work dir measured its speed (yet, while
-        `measuring`: the runs there are being read)."""
+        `measuring`: the runs there are being read). `memory`: the peak memory estimate of
+        this exact config where one was made (`vocseg-tui fit`), else no row."""
         self.remove_class("-stale")
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold")
@@ -34,6 +35,8 @@ class DerivedPanel(Static):
         else:
             table.add_row("ETA", Text("measuring…" if measuring else
                                       f"not measured for {recipe.arch} yet", "dim"))
+        if memory is not None:
+            table.add_row("memory", memory)
         style = {"download": "yellow", "missing": "red", "unknown": "yellow"}.get(weights.kind, "green")
         table.add_row("weights", Text(_short_weights(weights), style))
         self.update(table)

@@ -42,6 +42,8 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("backbone", "backbone", "select", BACKBONES),
     FieldSpec("pretrained", "weights", placeholder="empty = none; URL or .pth"),
     FieldSpec("amp", "AMP", "switch"),
+    FieldSpec("nan_guard", "NaN guard", "switch"),
+    FieldSpec("patience", "patience", placeholder="validations without gain; 0 = off"),
     FieldSpec("num_workers", "workers"),
     FieldSpec("seed", "seed"),
     FieldSpec("work_dir", "work dir"),
@@ -113,8 +115,9 @@ class RecipeForm(VerticalScroll):
     def load(self, recipe: Recipe) -> None:
         for spec in FIELDS:
             text = field_text(recipe, spec.name)
-            self.set_field(spec.name, "true" if spec.kind == "switch" and recipe.amp else
-                           ("false" if spec.kind == "switch" else text))
+            if spec.kind == "switch":
+                text = "true" if getattr(recipe, spec.name) else "false"
+            self.set_field(spec.name, text)
 
     def show_errors(self, errors: dict[str, str]) -> None:
         for spec in FIELDS:
