@@ -106,7 +106,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 _SHOWN = ("name", "state", "model", "total_batch", "lr", "epochs", "best_miou", "best_epoch",
-          "last_miou", "tags", "note")
+          "vs_published", "last_miou", "tags", "note")
 
 
 def _print_table(rows: list[Any]) -> None:
