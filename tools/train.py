@@ -295,6 +295,25 @@ def leave_process_group() -> None:
         dist.destroy_process_group()
 
 
+def record_attempt(runner: Any, argv: list[str] | None) -> None:
+    """This attempt's reproducibility record (vocseg_tui.workers.repro), once the Runner has
+    dumped the config it trains; a record that cannot be written is a warning, never a failure."""
+    from mmengine.logging import print_log
+
+    from vocseg_tui.workers.repro import write_record
+
+    work_dir = Path(runner.work_dir)
+    name = Path(runner.cfg.filename).name if runner.cfg.filename else f"{runner.timestamp}.py"
+    dump = work_dir / name
+    path, error = write_record(runner.cfg.to_dict(), work_dir=work_dir,
+                               config_dump=dump if dump.is_file() else None, stamp=runner.timestamp,
+                               argv=list(sys.argv if argv is None else argv))
+    if error is not None:
+        print_log(f"reproducibility record not written: {error}", logger="current", level=logging.WARNING)
+    else:
+        print_log(f"reproducibility record: {path}", logger="current", level=logging.INFO)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     request = StopRequest()
@@ -316,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
                                      broadcast_buffers=False,
                                      find_unused_parameters=cfg.get("find_unused_parameters", False))
     runner = Runner.from_cfg(cfg) if "runner_type" not in cfg else RUNNERS.build(cfg)
+    if runner.rank == 0:
+        record_attempt(runner, argv)
     hook = make_stop_hook(request)
     runner.register_hook(hook, priority="LOWEST")
     guard = args.nan_guard if args.nan_guard is not None else ("on" if cfg.get("nan_guard", True) else "off")

@@ -5,13 +5,16 @@ lineage of jobs, or a work dir no job wrote); `runs show RUN`, `runs compare RUN
 (per-class IoU of the 21 VOC classes and mIoU, best per column marked), `runs tag|untag|note`.
 RUN is a work dir's name, its path, or any of its job ids; an ambiguous name is refused with
 the candidates (exit 2). --json prints {"schema": 1, "runs": [...]} (compare: {"schema": 1,
-"columns": [...], "runs": [...]}; show: {"schema": 1, "run": {...}}).
+"columns": [...], "runs": [...], "recipe": [...], "environment": [...]}, the keys that differ
+between the runs; show: {"schema": 1, "run": {..., "repro": {...}}}, the newest attempt's
+reproducibility record).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from vocseg_tui.cli.output import ExitCode, print_json
@@ -103,7 +106,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 _SHOWN = ("name", "state", "model", "total_batch", "lr", "epochs", "best_miou", "best_epoch",
-          "last_miou", "tags", "note")
+          "vs_published", "last_miou", "tags", "note")
 
 
 def _print_table(rows: list[Any]) -> None:
@@ -133,31 +136,50 @@ def _one(args: argparse.Namespace, text: str) -> Any:
 def run_show(args: argparse.Namespace) -> int:
     from vocseg_tui.core.logs.controls import escape_controls
     from vocseg_tui.core.runs.export import cell
+    from vocseg_tui.core.runs.repro import latest_record, read_records
+    from vocseg_tui.core.runs.repro_text import record_lines
 
     row = _one(args, args.run)
     data = row.to_json()
+    work_dir = Path(row.path)
     if args.json:
+        records = read_records(work_dir)
+        data["repro"] = records[-1] if records else None
+        data["repro_files"] = [r["file"] for r in records]
         print_json({"schema": RUNS_SCHEMA, "run": data})
         return ExitCode.OK
     for key, value in data.items():
         shown = ", ".join(map(str, value)) if key in ("jobs", "problems") else cell(key, value)
         print(f"{key:12} {escape_controls(shown)}")
+    print()
+    for line in record_lines(latest_record(work_dir)):
+        print(escape_controls(line))
     return ExitCode.OK
 
 
 def run_compare(args: argparse.Namespace) -> int:
+    from vocseg_tui.core.logs.controls import escape_controls
     from vocseg_tui.core.runs import compare
     from vocseg_tui.core.runs.resolve import resolve_run
 
     rows = _rows(args)
     chosen = [resolve_run(rows, text) for text in args.runs]
+    from vocseg_tui.core.runs import diff
+
     table = compare.compare(chosen)
-    if args.json:
-        print_json(compare.to_json(table))
-    elif args.latex:
+    work_dirs = [Path(r.path) for r in chosen]
+    if args.latex:  # the paper's table only
         sys.stdout.write(compare.to_latex(table))
-    else:
-        sys.stdout.write(compare.to_markdown(table))
+        return ExitCode.OK
+    environment, recipe = diff.environment_diff(work_dirs), diff.recipe_diff(work_dirs)
+    if args.json:
+        print_json({**compare.to_json(table), "recipe": recipe, "environment": environment})
+        return ExitCode.OK
+    names = [r.name for r in chosen]
+    text = "\n".join([compare.to_markdown(table), diff.to_markdown("Recipe diff", names, recipe),
+                      diff.to_markdown("Environment diff", names, environment)])
+    for line in text.splitlines():
+        print(escape_controls(line))
     return ExitCode.OK
 
 

@@ -15,6 +15,7 @@ STOP_FILE_ENV = "VOCSEG_STOP_FILE"
 """tools/train.py reads the stop-after-epoch request file's path from this variable."""
 STOPPED_MARKER_ENV = "VOCSEG_STOPPED_MARKER"
 """tools/train.py writes this file when it stopped cleanly after an epoch on request."""
+REPRO_NAME = "repro.json"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,12 @@ class JobPaths:
     def stopped_marker(self) -> Path:
         """Written by tools/train.py after it stopped on request (holds the epoch)."""
         return self.folder / "stopped"
+
+    @property
+    def repro(self) -> Path:
+        """The attempt's reproducibility record (code, packages, driver, data), written by
+        tools/train.py at start; a second attempt in the same folder adds `repro-<stamp>.json`."""
+        return self.folder / REPRO_NAME
 
     @property
     def time_limit_marker(self) -> Path:

@@ -21,6 +21,7 @@ from vocseg_tui.core.logs.sources import run_dirs
 from vocseg_tui.core.recipe.derive import derive
 from vocseg_tui.core.recipe.files import RECIPE_VARIABLE, recipe_from_text
 from vocseg_tui.core.runs.model import DiskFacts
+from vocseg_tui.core.runs.published import target_of
 
 FileKey = list[tuple[str, int, int]]
 _RECIPE_START = re.compile(rf"^{RECIPE_VARIABLE} = dict\(", re.MULTILINE)
@@ -115,18 +116,20 @@ def _with_recipe(facts: DiskFacts, work_dir: Path, hint: str | None, problems: l
     except OSError as error:
         problems.append(f"cannot read {dump.name}: {error.strerror}")
         return replace(facts, problems=tuple(problems))
+    recipe = None
     if (match := _RECIPE_START.search(text)) is not None:
         try:
             recipe = recipe_from_text(f"{RECIPE_VARIABLE} = dict({_inside_call(text, match.end())})")
         except (VocsegError, TypeError, ValueError) as error:  # a hand-edited recipe of odd types
             reason = error.message if isinstance(error, VocsegError) else str(error)
             problems.append(f"the recipe in {dump.name} cannot be read: {reason}")
-        else:
-            if recipe is not None:
-                derived = derive(recipe)
-                return replace(facts, max_epochs=recipe.max_epochs, total_batch=derived.total_batch,
-                               gpus=recipe.gpus, lr=derived.lr, model=f"{recipe.arch}/{recipe.backbone}",
-                               problems=tuple(problems))
+    published, published_miou = target_of(text, recipe)
+    facts = replace(facts, published=published, published_miou=published_miou)
+    if recipe is not None:
+        derived = derive(recipe)
+        return replace(facts, max_epochs=recipe.max_epochs, total_batch=derived.total_batch,
+                       gpus=recipe.gpus, lr=derived.lr, model=f"{recipe.arch}/{recipe.backbone}",
+                       problems=tuple(problems))
     plan = plan_from(text)
     lr = _LR.search(text)
     batch = _BATCH.search(text)

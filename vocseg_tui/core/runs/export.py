@@ -25,6 +25,8 @@ def cell(column: str, value: Any) -> str:
         return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
     if column == "tags":
         return " ".join(value)
+    if column == "vs_published" and isinstance(value, float):
+        return f"{value:+.2f}"
     if column == "lr" and isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, float):

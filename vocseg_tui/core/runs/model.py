@@ -25,6 +25,10 @@ class DiskFacts:
     """The first attempt's start (its timestamped folder), seconds since the epoch."""
     wall_s: float = 0.0
     """Time the attempts' logs span, summed (what a run without a job took)."""
+    published: str = ""
+    """The zoo model (and official schedule) the run is measured against ('' for none)."""
+    published_miou: float | None = None
+    """What mmseg publishes for it (core/runs/published.py)."""
     problems: tuple[str, ...] = ()
     """What could not be read (a damaged scalars line, no config dump), said in the row."""
 
@@ -60,6 +64,12 @@ class RunRow:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def vs_published(self) -> float | None:
+        """The run's best mIoU minus the published one (None where either is unknown)."""
+        best, target = self.facts.best_miou, self.facts.published_miou
+        return round(best - target, 2) if best is not None and target is not None else None
+
+    @property
     def gpu_hours(self) -> float:
         return round(self.wall_s * self.facts.gpus / 3600.0, 4)
 
@@ -72,7 +82,8 @@ class RunRow:
         f = self.facts
         return {
             "name": self.name, "path": self.path, "state": self.state, "jobs": list(self.jobs),
-            "best_miou": f.best_miou, "best_epoch": f.best_epoch, "last_miou": f.last_miou,
+            "best_miou": f.best_miou, "best_epoch": f.best_epoch, "vs_published": self.vs_published,
+            "published_miou": f.published_miou, "published": f.published, "last_miou": f.last_miou,
             "mAcc": f.mAcc, "aAcc": f.aAcc, "epochs_done": f.epochs_done, "max_epochs": f.max_epochs,
             "total_batch": f.total_batch, "gpus": f.gpus, "lr": f.lr, "model": f.model,
             "tags": list(self.tags), "note": self.note, "wall_s": round(self.wall_s, 1),
@@ -82,5 +93,6 @@ class RunRow:
 
 
 COLUMNS = ("name", "state", "model", "total_batch", "lr", "epochs_done", "max_epochs", "best_miou",
-           "best_epoch", "last_miou", "mAcc", "aAcc", "wall_s", "gpu_hours", "started", "tags", "note")
+           "best_epoch", "vs_published", "last_miou", "mAcc", "aAcc", "wall_s", "gpu_hours", "started",
+           "tags", "note")
 """The table's columns, as their JSON names, in the order a table shows them."""

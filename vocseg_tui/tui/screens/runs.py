@@ -3,15 +3,17 @@ export.
 
 The list is read in a thread every few seconds (core/runs: a warm index, so a refresh costs a
 few stats per run); filtering and sorting run on the rows already read. `m` marks up to six
-runs and `c` shows their per-class IoU side by side (read in a thread worker); `t` tags the
+runs and `c` shows their per-class IoU side by side, and below it the recipe and environment
+keys that differ between them (read in a thread worker); `t` tags the
 highlighted run, `n` sets its note (both kept in the registry), `e` writes the table (and the
 comparison when it is shown) to outputs/ and says where.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import work
@@ -21,7 +23,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
 from vocseg_tui.core.errors import VocsegError
-from vocseg_tui.core.runs import compare
+from vocseg_tui.core.runs import compare, diff
 from vocseg_tui.core.runs.export import write_exports
 from vocseg_tui.core.runs.listing import list_runs
 from vocseg_tui.core.runs.model import RunRow
@@ -29,6 +31,7 @@ from vocseg_tui.core.runs.query import parse_filter, sort_rows
 from vocseg_tui.core.runs.tags import add_tags, set_note
 from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.runs_diff import RunsDiff
 from vocseg_tui.tui.widgets.runs_table import SHOWN, RunsTable
 
 REFRESH_S = 5.0
@@ -42,6 +45,8 @@ class RunsCompared(Message):
 
     table: list[compare.ClassRow]
     error: VocsegError | None = None
+    diffs: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
+    """(title, differing keys) of the recipe and the environment (core/runs/diff.py)."""
 
 
 @dataclass
@@ -84,6 +89,7 @@ class RunsScreen(AreaScreen):
         yield RunsTable(id="runs-table")
         yield Static("", id="runs-compare-title")
         yield DataTable(id="runs-compare", cursor_type="none", zebra_stripes=True)
+        yield RunsDiff(id="runs-diff", cursor_type="none")
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -248,7 +254,10 @@ class RunsScreen(AreaScreen):
     @work(thread=True, exclusive=True, group="runs-compare", exit_on_error=False)
     def _compare(self, rows: list[RunRow]) -> None:
         try:
-            self.post_message(RunsCompared(compare.compare(rows)))
+            table = compare.compare(rows)
+            work_dirs = [Path(r.path) for r in rows]
+            self.post_message(RunsCompared(table, diffs=[("recipe", diff.recipe_diff(work_dirs)),
+                                                         ("environment", diff.environment_diff(work_dirs))]))
         except VocsegError as error:
             self.post_message(RunsCompared([], error))
 
@@ -271,11 +280,13 @@ class RunsScreen(AreaScreen):
         sources = "; ".join(f"{r.name}: {r.source}" for r in message.table)
         self.query_one("#runs-compare-title", Static).update(
             Text(f"Per-class IoU (best per column in green) · {sources}"))
+        self.query_one(RunsDiff).show_diffs([r.name for r in message.table], message.diffs)
         self._show_compare(True)
 
     def _show_compare(self, visible: bool) -> None:
         self.query_one("#runs-compare").display = visible
         self.query_one("#runs-compare-title").display = visible
+        self.query_one("#runs-diff").display = visible
         if not visible:
             self.comparison = []
 

@@ -12,11 +12,11 @@ from vocseg_tui.core.logs.controls import escape_controls
 from vocseg_tui.core.runs.export import cell
 from vocseg_tui.core.runs.model import RunRow
 
-SHOWN = ("name", "state", "best_miou", "best_epoch", "last_miou", "epochs", "lr", "total_batch", "tags",
-         "note", "model", "wall_s", "started", "mAcc", "aAcc")
+SHOWN = ("name", "state", "best_miou", "best_epoch", "vs_published", "last_miou", "epochs", "lr",
+         "total_batch", "tags", "note", "model", "wall_s", "started", "mAcc", "aAcc")
 """What decides between runs first (a 100-column terminal shows up to the tags), the rest after."""
-HEADERS = {"total_batch": "batch", "best_miou": "best mIoU", "best_epoch": "@ep", "last_miou": "last",
-           "wall_s": "wall", "epochs": "epochs"}
+HEADERS = {"total_batch": "batch", "best_miou": "best mIoU", "best_epoch": "@ep", "vs_published": "vs pub",
+           "last_miou": "last", "wall_s": "wall", "epochs": "epochs"}
 _STATE_STYLE = {"running": "bold green", "failed": "red", "lost": "red", "missing": "red",
                 "queued": "yellow", "succeeded": "green", "done": "green"}
 
