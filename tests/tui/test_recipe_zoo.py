@@ -3,8 +3,9 @@ epoch-based config is written to configs/ (never over an existing file)."""
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
+from textual.widgets import OptionList, Static
 
+from tests.tui.test_recipe_screen import retype, text_of
 from tests.tui.waiting import until
 from vocseg_tui.core.project import Project
 from vocseg_tui.tui.app import make_app
@@ -64,3 +65,20 @@ async def test_escape_closes_the_picker_and_a_filter_matching_nothing_says_so(
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, ZooPicker), what="the picker closed")
         assert not [p for p in sample_project.configs() if "upernet" in p.name]
+
+
+async def test_the_derived_panel_shows_the_published_target_of_the_matching_schedule(
+        sample_project: Project) -> None:
+
+
+    (sample_project.configs_dir / "sample_tiny.py").unlink()  # the full R50 recipe, 61 epochs
+    app = make_app(sample_project, start="recipe")
+    async with app.run_test(size=(100, 40)) as pilot:
+        derived = app.screen.query_one("#recipe-derived", Static)
+        await until(pilot, lambda: "target      75.92 mIoU (mmseg, 40k)" in text_of(derived), 30,
+                    "the 40k schedule's published mIoU")
+        await retype(pilot, "max_epochs", "31")  # the 20k schedule's samples, in epochs
+        await until(pilot, lambda: "target      74.82 mIoU (mmseg, 20k)" in text_of(derived), 30,
+                    "the 20k schedule's published mIoU")
+        await retype(pilot, "crop", "256x256")  # not the published crop: no target to compare with
+        await until(pilot, lambda: "target" not in text_of(derived), what="the target row gone")

@@ -1,28 +1,21 @@
-"""The result mmseg publishes for a run's model and official schedule (core/zoo reads it from the
-installed wheel's metafiles), for the "vs published" column: the run's best minus it.
+"""The result mmseg publishes for a run's model and official schedule, for the "vs published"
+column: the run's best minus it.
 
 A run written from the zoo (`recipe --from-zoo`) names its model in the config's `vocseg_zoo`
-dict. A run of our own recipe trains UPerNet-R50 (arch `r50`): its official schedule is the one
-of mmseg's two (20k and 40k iterations at batch 16) whose samples, counted in epochs of the
-recipe's dataset, are nearest to its planned epochs. Other runs (the tiny sample model, a config
-of unknown origin) have no published target.
+dict; a run of our own recipe is matched by core/zoo/target.py. Other runs (a config of unknown
+origin) have no published target.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import re
 from typing import Any
 
 from vocseg_tui.core.logs.parser import _inside_call
-from vocseg_tui.core.recipe.derive import epochs_equivalent
 from vocseg_tui.core.recipe.model import Recipe
-
-ZOO_VARIABLE = "vocseg_zoo"
-"""core/zoo/recipe.py's record of the zoo model a config was written from."""
-OFFICIAL_ITERS = (20_000, 40_000)
-_UPERNET_R50 = "upernet_r50_4xb4-{k}k_voc12aug-512x512"
+from vocseg_tui.core.zoo.recipe import ZOO_VARIABLE
+from vocseg_tui.core.zoo.target import published_miou, recipe_target
 
 
 def literal_dict(text: str, variable: str) -> dict[str, Any] | None:
@@ -43,15 +36,6 @@ def literal_dict(text: str, variable: str) -> dict[str, Any] | None:
         return None
 
 
-def recipe_target(recipe: Recipe) -> str:
-    """The zoo model our recipe's run matches ('' for none): UPerNet-R50 at the nearest schedule."""
-    if recipe.arch != "r50" or tuple(recipe.crop) != (512, 512):
-        return ""
-    iters = min(OFFICIAL_ITERS,
-                key=lambda i: abs(epochs_equivalent(i, recipe.dataset_size) - recipe.max_epochs))
-    return _UPERNET_R50.format(k=iters // 1000)
-
-
 def target_of(text: str, recipe: Recipe | None) -> tuple[str, float | None]:
     """(zoo model name, published mIoU) of the run whose config dump is `text`."""
     zoo = literal_dict(text, ZOO_VARIABLE)
@@ -61,17 +45,3 @@ def target_of(text: str, recipe: Recipe | None) -> tuple[str, float | None]:
         return zoo["name"], value if value is not None else published_miou(zoo["name"])
     name = recipe_target(recipe) if recipe is not None else ""
     return name, published_miou(name) if name else None
-
-
-@functools.lru_cache(maxsize=1)
-def _published() -> dict[str, float | None]:
-    from vocseg_tui.core.zoo import ZooError, list_models
-
-    try:
-        return {m.name: m.miou for m in list_models()}
-    except (ZooError, OSError):
-        return {}  # no mmseg installed here, or its configs unreadable: no target, not an error
-
-
-def published_miou(name: str) -> float | None:
-    return _published().get(name)

@@ -47,6 +47,8 @@ from vocseg_tui.core.recipe.model import ARCHS, MATCHING_WEIGHTS, model_defaults
 from vocseg_tui.core.recipe.validate import Finding, has_errors
 from vocseg_tui.core.recipe.weights import weights_status
 from vocseg_tui.core.zoo.build import ZooConfig, build_from_zoo, config_name
+from vocseg_tui.core.zoo.model import SCHEDULE_RE
+from vocseg_tui.core.zoo.target import published_miou, recipe_target
 from vocseg_tui.tui.screens.base import AreaScreen
 from vocseg_tui.tui.widgets.confirm import ConfirmScreen
 from vocseg_tui.tui.widgets.recipe_derived import DerivedPanel
@@ -73,6 +75,14 @@ class Measured(Message):
 
     key: tuple[str, str]
     speed: tuple[float, Path] | None
+
+
+@dataclass
+class PublishedRead(Message):
+    """The published mIoU of zoo model `name` (None: not published, or no zoo here)."""
+
+    name: str
+    miou: float | None
 
 
 @dataclass
@@ -117,6 +127,9 @@ class RecipeScreen(AreaScreen):
         """Seconds per iteration (and the scalars file) by (work dir, model), read by a worker."""
         self._measuring: set[tuple[str, str]] = set()
         self.loader = ConfigLoader()
+        self._published: dict[str, float | None] = {}
+        """Published mIoU by zoo model, read from the metafiles by a worker once per model."""
+        self._reading_published: set[str] = set()
         """One long-lived mmengine child for all checks of this screen (closed on unmount)."""
 
     # Building ---------------------------------------------------------------------------------
@@ -247,9 +260,35 @@ class RecipeScreen(AreaScreen):
         memory = f"about {estimate.peak_gib:.2g} GiB per GPU" if estimate else None
         self.query_one(DerivedPanel).show(self.recipe, derived, eta,
                                           weights_status(self.recipe.pretrained, project.root),
-                                          measuring=measuring, memory=memory)
+                                          measuring=measuring, memory=memory, target=self._target())
         if self._active_tab() == "preview":
             self._load_preview()
+
+    def _target(self) -> str | None:
+        """"75.92 mIoU (mmseg, 40k)" for a recipe that matches a published schedule; the first
+        time for a model its figure is read by a worker and the panel redrawn."""
+        name = recipe_target(self.recipe)
+        if not name:
+            return None
+        if name not in self._published:
+            if name not in self._reading_published:
+                self._reading_published.add(name)
+                self._read_published(name)
+            return "reading mmseg's metafiles…"
+        miou = self._published[name]
+        found = SCHEDULE_RE.search(name)  # upernet_r50_4xb4-40k_voc12aug-512x512: 40k
+        schedule = f"{found.group(3)}k" if found else "official"
+        return f"{miou} mIoU (mmseg, {schedule})" if miou is not None else f"unpublished ({schedule})"
+
+    @work(thread=True, group="recipe-target", exit_on_error=False)
+    def _read_published(self, name: str) -> None:
+        self.post_message(PublishedRead(name, published_miou(name)))
+
+    def on_published_read(self, message: PublishedRead) -> None:
+        self._published[message.name] = message.miou
+        self._reading_published.discard(message.name)
+        if not self.errors:
+            self._refresh_derived()
 
     @work(thread=True, group="recipe-eta", exit_on_error=False)
     def _measure(self, key: tuple[str, str]) -> None:

@@ -16,10 +16,11 @@ class DerivedPanel(Static):
     """Recomputed on every valid change of the form; dimmed while the form has errors."""
 
     def show(self, recipe: Recipe, derived: Derived, eta: Eta | None, weights: WeightsStatus, *,
-             measuring: bool = False, memory: str | None = None) -> None:
+             measuring: bool = False, memory: str | None = None, target: str | None = None) -> None:
         """`eta` None: no run of this model in the work dir measured its speed (yet, while
         `measuring`: the runs there are being read). `memory`: the peak memory estimate of
-        this exact config where one was made (`vocseg-tui fit`), else no row."""
+        this exact config where one was made (`vocseg-tui fit`), else no row. `target`: the
+        published mIoU of the official schedule this recipe matches, else no row."""
         self.remove_class("-stale")
         table = Table.grid(padding=(0, 1))
         table.add_column(style="bold")
@@ -30,6 +31,8 @@ class DerivedPanel(Static):
         table.add_row("iters/epoch", f"{derived.iters_per_epoch:,} ({recipe.dataset_size:,} img)")
         table.add_row("total iters", f"{derived.total_iters:,}")
         table.add_row("40k sched", f"{derived.epochs_equiv_40k:.1f} ep (20k {derived.epochs_equiv_20k:.1f})")
+        if target is not None:
+            table.add_row("target", target)
         if eta is not None:
             table.add_row("ETA", eta.label())
         else:
