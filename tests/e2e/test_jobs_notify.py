@@ -35,14 +35,20 @@ custom_hooks = [
 def test_a_finished_job_is_announced_and_a_refused_channel_is_only_recorded(
         sample_project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(BACKOFF_ENV, "0")  # the supervisor inherits it: retries without waiting
+    monkeypatch.setenv("VOCSEG_BEST_EVERY_S", "0.2")  # the scalars looked at often: the run is short
     project = ready(sample_project)
-    with http_recorder() as server:
+    with http_recorder() as server, http_recorder() as scores:
         save_channels([WebhookChannel(name="dead", url=f"http://127.0.0.1:{closed_port()}/hook"),
-                       WebhookChannel(name="team", url=server.url)])
+                       WebhookChannel(name="team", url=server.url),
+                       WebhookChannel(name="scores", url=scores.url, on=("best",))])
         (project.configs_dir / "plateau.py").write_text(PLATEAU)
         job_id = launch(project, config="configs/plateau.py")
         job = wait_for(job_id, {"failed", "succeeded", "stopped", "lost"}, timeout=120)
         [request] = server.wait_for(1)
+        bests = [r.json() for r in scores.wait_for(1)]
+    # the first validation is a new best; the plateau's second one cannot beat it by much
+    assert {b["event"] for b in bests} == {"best"} and bests[0]["best_epoch"] in (1, 2)
+    assert bests[0]["state"] == "running" and bests[0]["best_miou"] is not None
     assert job.state.value == "succeeded", "a refused channel never changes the job's end"
     sent = request.json()
     assert sent["event"] == "succeeded" and sent["job"] == job_id and sent["state"] == "succeeded"

@@ -40,6 +40,7 @@ from typing import IO, Any
 from vocseg_tui.core.devices import DeviceChoice
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.jobs.best_watch import BestWatch
 from vocseg_tui.core.jobs.early_stop import early_stop_summary
 from vocseg_tui.core.jobs.errors import JobError
 from vocseg_tui.core.jobs.failure import summarize, worth_retrying
@@ -50,8 +51,11 @@ from vocseg_tui.core.jobs.procs import die_with_parent, start_time
 from vocseg_tui.core.jobs.queue import QueueRule, StableWindow, decide
 from vocseg_tui.core.jobs.registry import Job, Registry
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
+from vocseg_tui.core.notify.config import wanted
 
 POLL_S = 0.5
+BEST_EVERY_S = float(os.environ.get("VOCSEG_BEST_EVERY_S", "10"))
+"""How often a running job's scalars are looked at for a new best mIoU (the `best` event)."""
 QUEUE_POLL_S = float(os.environ.get("VOCSEG_QUEUE_POLL_S", "2.0"))
 STOP_TIMEOUTS_S = (float(os.environ.get("VOCSEG_SIGINT_TIMEOUT_S", "30")),
                    float(os.environ.get("VOCSEG_SIGTERM_TIMEOUT_S", "15")))
@@ -67,6 +71,8 @@ class Supervisor:
         self.signalled_stop = False
         self._console_ok = tee
         self._started_notice: threading.Thread | None = None
+        self._best: BestWatch | None = None
+        self._best_notices: list[threading.Thread] = []
 
     # --- output -------------------------------------------------------------------------
     def say(self, message: str) -> None:
@@ -170,6 +176,8 @@ class Supervisor:
         self.registry.update(job.id, state=JobState.RUNNING, started_at=time.time(), train_pid=pid,
                              train_started=start_time(pid), gpus=job.gpus, gpu_uuids=job.gpu_uuids,
                              env=job.env, command=job.command, waiting_for="")
+        if wanted("best"):  # a channel asks for a new best mIoU: watch the run's validations
+            self._best = BestWatch(Path(job.work_dir))
         if self.tee and self.process.stdout is not None:
             self.pump = threading.Thread(target=self._pump, args=(self.process.stdout,), daemon=True)
             self.pump.start()
@@ -182,12 +190,16 @@ class Supervisor:
         """Wait for the training to end, forwarding a stop request; its returncode."""
         escalation = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
         deadline: float | None = None
+        next_best = time.monotonic() + BEST_EVERY_S
         while True:
             try:
                 return self.process.wait(timeout=POLL_S)
             except subprocess.TimeoutExpired:
                 pass
             now = time.monotonic()
+            if self._best is not None and now >= next_best:
+                next_best = now + BEST_EVERY_S
+                self._maybe_announce_best(self._best)
             if self.stop_requested() and (deadline is None or now >= deadline) and escalation:
                 sent = escalation.pop(0)
                 self.say(f"stop requested: sending {sent.name} to the training's process group")
@@ -234,10 +246,20 @@ class Supervisor:
         if state is JobState.FAILED:
             with contextlib.suppress(OSError):  # what it says goes to the log, on that same disk
                 self.maybe_retry(kind, signal_number)
-        if self._started_notice is not None:  # `started` first, and never both at once
-            self._started_notice.join(CAP_S)
+        for earlier in [self._started_notice, *self._best_notices]:  # those first, never at once
+            if earlier is not None:
+                earlier.join(CAP_S)
         self.notify("diverged" if kind == "diverged" else state.value)
         return state
+
+    def _maybe_announce_best(self, watch: BestWatch) -> None:
+        """A new best mIoU is sent in the background: the watch (stop requests) goes on."""
+        with contextlib.suppress(OSError):  # a scalars file that vanished: nothing new
+            if watch.check() is None:
+                return
+            sending = threading.Thread(target=self.notify, args=("best",), daemon=True, name="notify-best")
+            self._best_notices.append(sending)
+            sending.start()
 
     def notify(self, event: str) -> None:
         """Send `event` with the job as the registry has it now (bounded; failures go to the

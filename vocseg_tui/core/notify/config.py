@@ -77,6 +77,15 @@ def load_channels(path: Path | None = None) -> list[Channel]:
     return channels
 
 
+def wanted(event: str) -> bool:
+    """Whether any configured channel asks for `event`, so a sender can skip the work of a
+    notice nobody wants (an unreadable file: False here; the job's end reports the file)."""
+    try:
+        return any(event in channel.on for channel in load_channels())
+    except Exception:  # the settings of a notice must never reach the job
+        return False
+
+
 def save_channels(channels: list[Channel], path: Path | None = None) -> Path:
     """Write the channels (0600, atomically) and return the file's path."""
     path = path or config_path()
