@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from tests.core.jobs.helpers import cli, launch, ready, wait_for
+from tests.core.notify.servers import http_recorder
 from tests.training import TrainedRun
+from vocseg_tui.core.notify.channels import WebhookChannel
+from vocseg_tui.core.notify.config import save_channels
 from vocseg_tui.core.project import Project
 
 END = {"succeeded", "failed", "stopped", "lost"}
@@ -30,10 +33,15 @@ def _train_scalars(work_dir: Path) -> dict[int, float]:
 def test_stop_after_epoch_then_resume_continues_where_it_stopped(
         sample_project: Project, trained_sample: TrainedRun) -> None:
     project = ready(sample_project)
-    first = launch(project)
-    cli("stop", str(first), "--after-epoch", cwd=project.root)  # arrives during epoch 1
-    job = wait_for(first, END, timeout=120)
-    assert job.state.value == "stopped", job.failure
+    with http_recorder() as channel:  # who asked to hear of stops hears of this one
+        save_channels([WebhookChannel(name="stops", url=channel.url, on=("stopped",))])
+        first = launch(project)
+        cli("stop", str(first), "--after-epoch", cwd=project.root)  # arrives during epoch 1
+        job = wait_for(first, END, timeout=120)
+        assert job.state.value == "stopped", job.failure
+        [told] = [request.json() for request in channel.wait_for(1)]
+    assert (told["event"], told["job"], told["epoch"]) == ("stopped", first, 1)
+    assert f"vocseg-tui resume {first}" in told["message"]
     work_dir = Path(job.work_dir)
     assert sorted(p.name for p in work_dir.glob("epoch_*.pth")) == ["epoch_1.pth"]
     assert Path((work_dir / "last_checkpoint").read_text().strip()).name == "epoch_1.pth"
