@@ -11,7 +11,10 @@ from pathlib import Path
 import pytest
 
 from tests.core.jobs.helpers import cli, ready, wait_for
+from tests.core.notify.servers import http_recorder
 from vocseg_tui.core.jobs import JobState, Registry
+from vocseg_tui.core.notify.channels import WebhookChannel
+from vocseg_tui.core.notify.config import save_channels
 from vocseg_tui.core.project import Project
 
 
@@ -37,10 +40,14 @@ def test_queued_any_2_starts_two_processes_over_nccl_on_the_picked_gpus(
     monkeypatch.setenv("VOCSEG_FAKE_GPUS", str(fake))
     monkeypatch.setenv("VOCSEG_QUEUE_POLL_S", "0.1")
     project = ready(sample_project)
-    done = cli("train", "configs/sample_tiny.py", "--queue", "--any", "2", "--stable", "0",
-               "--cfg-options", "optim_wrapper.optimizer.lr=0.1", cwd=project.root)  # LR for 2 processes
-    job_id = int(done.stdout.split()[1])
-    job = wait_for(job_id, {"running", "failed", "succeeded"}, what="train_pid", timeout=60)
+    with http_recorder() as channel:  # a channel that asks to hear when a queued job starts
+        save_channels([WebhookChannel(name="starts", url=channel.url, on=("started",))])
+        done = cli("train", "configs/sample_tiny.py", "--queue", "--any", "2", "--stable", "0",
+                   "--cfg-options", "optim_wrapper.optimizer.lr=0.1", cwd=project.root)  # LR for 2
+        job_id = int(done.stdout.split()[1])
+        job = wait_for(job_id, {"running", "failed", "succeeded"}, what="train_pid", timeout=60)
+        [started] = [request.json() for request in channel.wait_for(1)]
+    assert (started["event"], started["job"]) == ("started", job_id)
     assert job.gpus == [0, 1] and job.gpu_uuids == ["GPU-0000", "GPU-1111"]  # not the colleague's GPU 2
     assert job.env["CUDA_VISIBLE_DEVICES"] == "GPU-0000,GPU-1111"
     assert job.command[1:5] == ["-m", "torch.distributed.run", "--nproc-per-node", "2"]
