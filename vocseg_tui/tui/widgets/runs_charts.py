@@ -2,7 +2,8 @@
 of the marked runs overlaid, one chart per metric, on a shared x axis in epochs or in samples
 seen (`x` toggles it: total batch differs between runs, so iterations are not comparable).
 
-The mIoU chart draws the published mIoU as a horizontal reference line when the runs have one.
+The runs are named in the mIoU chart's legend only (the n-th run has the same colour in every
+chart), which leaves the loss and LR curves unhidden. The mIoU chart draws the published mIoU as a horizontal reference line when the runs have one.
 What each chart was last given is kept in `drawn` (label -> (xs, ys)), so tests and the user's
 questions ("is the reference line there?") are answered from data, not from pixels.
 """
@@ -29,7 +30,7 @@ class RunsCharts(Horizontal):
     """Three plots side by side; `draw(series, axis)` replaces what they show."""
 
     DEFAULT_CSS = """
-    RunsCharts { height: 12; width: 1fr; }
+    RunsCharts { height: 11; width: 1fr; }
     RunsCharts PlotextPlot { height: 1fr; width: 1fr; }
     """
 
@@ -65,7 +66,9 @@ class RunsCharts(Horizontal):
             label = escape_controls(name)[:16]
             drawn[label] = (xs, ys)
             every_x += xs
-            plt.plot(xs, ys, label=label, marker="dot" if metric == "miou" else "braille")
+            # One legend (the mIoU chart's): plotext colours the n-th curve alike in every chart.
+            plt.plot(xs, ys, label=label if metric == "miou" else None,
+                     marker="dot" if metric == "miou" else "braille")
         if reference is not None and every_x:
             line = ([min(every_x), max(every_x)], [reference, reference])
             drawn["published"] = line
