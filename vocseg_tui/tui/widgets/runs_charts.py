@@ -3,9 +3,10 @@ of the marked runs overlaid, one chart per metric, on a shared x axis in epochs 
 seen (`x` toggles it: total batch differs between runs, so iterations are not comparable).
 
 The runs are named in the mIoU chart's legend only (the n-th run has the same colour in every
-chart), which leaves the loss and LR curves unhidden. The mIoU chart draws the published mIoU as a horizontal reference line when the runs have one.
-What each chart was last given is kept in `drawn` (label -> (xs, ys)), so tests and the user's
-questions ("is the reference line there?") are answered from data, not from pixels.
+chart), which leaves the loss and LR curves unhidden. The mIoU chart draws the published mIoU
+as a horizontal reference line when the runs have one. What each chart was last given is kept
+in `drawn` (label -> (xs, ys)), so tests answer "is the reference line there?" from data, not
+from pixels.
 """
 
 from __future__ import annotations
