@@ -6,7 +6,8 @@ epoch), in one process, against a fresh state dir.
 2. warm: list them again through the index. Goal: <= 0.3 s.
 3. changed: one run grows by an epoch and a new run appears; re-list (two runs re-read, and the
    grown run's new mIoU is in its row). Goal: the warm goal.
-4. compare: per-class IoU of 6 runs (each one's logged table). Goal: <= 0.5 s.
+4. compare: per-class IoU of 6 runs (each one's logged table) and their chart curves (mIoU,
+   loss, LR from scalars.json), what the compare view's worker reads. Goal: <= 0.5 s.
 5. screen: the Runs screen (headless, 100x30, warm index) from start to its table holding
    every run.
 6. baseline: the same runs read the way the Checkpoints area reads them (core.checkpoints
@@ -39,6 +40,7 @@ from vocseg_tui.core.project import STATE_DIR_ENV, Project  # noqa: E402
 from vocseg_tui.core.runs.compare import compare  # noqa: E402
 from vocseg_tui.core.runs.index import RunIndex  # noqa: E402
 from vocseg_tui.core.runs.listing import list_runs  # noqa: E402
+from vocseg_tui.core.runs.series import compare_series  # noqa: E402
 
 T = TypeVar("T")
 GOALS = {"cold_s": 3.0, "warm_s": 0.3, "changed_s": 0.3, "compare_s": 0.5}
@@ -118,8 +120,9 @@ def main() -> None:
         grown = next(r for r in changed if r.name == "run007")
         assert grown.facts.best_miou == 99.5 and len(changed_index.reread) == 2
         six = changed[:6]
-        compare_s, table = _timed(lambda: compare(six))
+        compare_s, (table, curves) = _timed(lambda: (compare(six), compare_series(six)))
         assert all(r.source.startswith("validation") for r in table)
+        assert all(len(c.miou.values) >= args.epochs for c in curves)
         screen_first_s = screen_s(project, len(changed))
         baseline_s, _ = _timed(lambda: discover_runs(project, use_registry=False))
         result = {

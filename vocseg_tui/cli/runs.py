@@ -1,7 +1,8 @@
 """`vocseg-tui runs`: every run of the project in one table, compared, tagged, exported.
 
-`runs [--json|--csv|--markdown] [--filter EXPR] [--sort COL]` lists them (a run is a work dir's
-lineage of jobs, or a work dir no job wrote); `runs show RUN`, `runs compare RUN RUN...`
+`runs [--json|--csv|--markdown] [--filter EXPR] [--sort COL] [--columns A,B,C]` lists them (a
+run is a work dir's lineage of jobs, or a work dir no job wrote; --columns picks the printed
+columns of the text, CSV and Markdown outputs); `runs show RUN`, `runs compare RUN RUN...`
 (per-class IoU of the 21 VOC classes and mIoU, best per column marked), `runs tag|untag|note`.
 RUN is a work dir's name, its path, or any of its job ids; an ambiguous name is refused with
 the candidates (exit 2). --json prints {"schema": 1, "runs": [...]} (compare: {"schema": 1,
@@ -70,6 +71,8 @@ def _list_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--filter", default="", metavar="EXPR", help="e.g. 'mIoU>70 tag:baseline'")
     parser.add_argument("--sort", default="", metavar="COL", help="a column; --sort=-COL sorts descending")
     parser.add_argument("--reverse", action="store_true", help="reverse the order")
+    parser.add_argument("--columns", default="", metavar="A,B,C",
+                        help="the columns of the text, CSV and Markdown outputs, in this order")
     parser.add_argument("--all-projects", action="store_true", help="every project's runs")
 
 
@@ -85,6 +88,7 @@ def run_list(args: argparse.Namespace) -> int:
     from vocseg_tui.core.runs.query import parse_filter, sort_rows
 
     keep = parse_filter(args.filter)  # a bad expression is refused before any run is read
+    columns = export.choose_columns(args.columns) if args.columns else None
     if args.sort:
         sort_rows([], args.sort)
     rows = [r for r in _rows(args) if keep(r)]
@@ -95,13 +99,13 @@ def run_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"schema": RUNS_SCHEMA, "runs": [r.to_json() for r in rows]})
     elif args.csv:
-        sys.stdout.write(export.to_csv(rows))
+        sys.stdout.write(export.to_csv(rows, columns))
     elif args.markdown:
-        sys.stdout.write(export.to_markdown(rows))
+        sys.stdout.write(export.to_markdown(rows, columns))
     elif not rows:
         print("no runs match" if args.filter else "no runs yet: train one with `vocseg-tui train CONFIG`")
     else:
-        _print_table(rows)
+        _print_table(rows, columns or _SHOWN)
     return ExitCode.OK
 
 
@@ -109,17 +113,16 @@ _SHOWN = ("name", "state", "model", "total_batch", "lr", "epochs", "best_miou", 
           "vs_published", "last_miou", "tags", "note")
 
 
-def _print_table(rows: list[Any]) -> None:
+def _print_table(rows: list[Any], columns: tuple[str, ...]) -> None:
     from vocseg_tui.core.logs.controls import escape_controls
-    from vocseg_tui.core.runs.export import cell
+    from vocseg_tui.core.runs.export import cell, row_data
 
     def cells(row: Any) -> list[str]:
-        data = row.to_json()
-        data["epochs"] = f"{data['epochs_done']}/{data['max_epochs'] or '?'}"
-        return [escape_controls(cell(c, data.get(c)))[:40] for c in _SHOWN]
+        data = row_data(row)
+        return [escape_controls(cell(c, data.get(c)))[:40] for c in columns]
 
-    table = [[c.upper() for c in _SHOWN], *(cells(r) for r in rows)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(_SHOWN))]
+    table = [[c.upper() for c in columns], *(cells(r) for r in rows)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     for line in table:
         print("  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip())
     for row in rows:

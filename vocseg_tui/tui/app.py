@@ -48,6 +48,8 @@ class VocsegApp(App[None]):
     (`self.watch(self.app, "device_choice", ...)`)."""
 
     selected_job_id: int | None = None
+    runs_columns: tuple[str, ...] | None = None
+    """The Runs table's chosen columns (`v`), kept for the session; None: all of them."""
     """The job the Jobs screen asked the Logs screen to follow (`l` on a job, `follow_job`)."""
 
     def __init__(self, project: Project, *, theme: str | None = None,

@@ -129,6 +129,7 @@ def _with_recipe(facts: DiskFacts, work_dir: Path, hint: str | None, problems: l
         derived = derive(recipe)
         return replace(facts, max_epochs=recipe.max_epochs, total_batch=derived.total_batch,
                        gpus=recipe.gpus, lr=derived.lr, model=f"{recipe.arch}/{recipe.backbone}",
+                       iters_per_epoch=derived.iters_per_epoch,
                        problems=tuple(problems))
     plan = plan_from(text)
     lr = _LR.search(text)

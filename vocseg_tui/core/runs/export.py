@@ -23,8 +23,8 @@ def cell(column: str, value: Any) -> str:
         return ""
     if column == "started" and isinstance(value, int | float):
         return datetime.fromtimestamp(value).strftime("%Y-%m-%d %H:%M")
-    if column == "tags":
-        return " ".join(value)
+    if column in ("tags", "jobs"):
+        return " ".join(map(str, value))
     if column == "vs_published" and isinstance(value, float):
         return f"{value:+.2f}"
     if column == "lr" and isinstance(value, float):
@@ -34,21 +34,45 @@ def cell(column: str, value: Any) -> str:
     return str(value)
 
 
-def to_csv(rows: list[RunRow]) -> str:
+CHOOSABLE = ("path", *COLUMNS, "epochs", "published", "published_miou", "gpus", "jobs")
+"""What `runs --columns` may name: the table's columns, `epochs` (done/planned) and a few more."""
+
+
+def choose_columns(text: str) -> tuple[str, ...]:
+    """`a,b,c` as columns, in the order given; an unknown name is refused naming the valid ones."""
+    names = tuple(name.strip() for name in text.split(",") if name.strip())
+    unknown = [name for name in names if name not in CHOOSABLE]
+    if unknown or not names:
+        raise VocsegError(f"unknown column(s): {', '.join(unknown)}" if unknown else "no column named",
+                          "choose from " + ", ".join(CHOOSABLE))
+    return names
+
+
+def row_data(row: RunRow) -> dict[str, Any]:
+    """A row's JSON with the table's derived `epochs` cell (done/planned)."""
+    data = row.to_json()
+    data["epochs"] = f"{data['epochs_done']}/{data['max_epochs'] or '?'}"
+    return data
+
+
+def to_csv(rows: list[RunRow], columns: tuple[str, ...] | None = None) -> str:
+    """The table as CSV: the path and every column, or only `columns` (in their order)."""
+    chosen = columns or ("path", *COLUMNS)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["path", *COLUMNS])
+    writer.writerow(chosen)
     for row in rows:
-        data = row.to_json()
-        writer.writerow([row.path, *(cell(c, data.get(c)) for c in COLUMNS)])
+        data = row_data(row)
+        writer.writerow([cell(c, data.get(c)) for c in chosen])
     return out.getvalue()
 
 
-def to_markdown(rows: list[RunRow]) -> str:
-    lines = ["| " + " | ".join(COLUMNS) + " |", "|---" * len(COLUMNS) + "|"]
+def to_markdown(rows: list[RunRow], columns: tuple[str, ...] | None = None) -> str:
+    chosen = columns or COLUMNS
+    lines = ["| " + " | ".join(chosen) + " |", "|---" * len(chosen) + "|"]
     for row in rows:
-        data = row.to_json()
-        lines.append("| " + " | ".join(cell(c, data.get(c)).replace("|", r"\|") for c in COLUMNS) + " |")
+        data = row_data(row)
+        lines.append("| " + " | ".join(cell(c, data.get(c)).replace("|", r"\|") for c in chosen) + " |")
     return "\n".join(lines) + "\n"
 
 

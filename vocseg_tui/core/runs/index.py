@@ -15,8 +15,8 @@ from vocseg_tui.core.runs.disk import file_key, read_facts
 from vocseg_tui.core.runs.model import DiskFacts
 
 INDEX_NAME = "runs-index.json"
-INDEX_SCHEMA = 2
-"""2: facts gained the published target (an index of 1 is read again)."""
+INDEX_SCHEMA = 3
+"""2: facts gained the published target; 3: iters_per_epoch (an older index is read again)."""
 
 
 class RunIndex:

@@ -25,6 +25,8 @@ class DiskFacts:
     """The first attempt's start (its timestamped folder), seconds since the epoch."""
     wall_s: float = 0.0
     """Time the attempts' logs span, summed (what a run without a job took)."""
+    iters_per_epoch: int | None = None
+    """From the recipe (dataset size over total batch): puts the charts' train points on epochs."""
     published: str = ""
     """The zoo model (and official schedule) the run is measured against ('' for none)."""
     published_miou: float | None = None

@@ -4,7 +4,9 @@ export.
 The list is read in a thread every few seconds (core/runs: a warm index, so a refresh costs a
 few stats per run); filtering and sorting run on the rows already read. `m` marks up to six
 runs and `c` shows their per-class IoU side by side, and below it the recipe and environment
-keys that differ between them (read in a thread worker); `t` tags the
+keys that differ between them (read in a thread worker), above them their val mIoU, smoothed
+loss and LR charts (`x` puts them on epochs or samples seen); `v` chooses the table's columns
+(kept for the session); `t` tags the
 highlighted run, `n` sets its note (both kept in the registry), `e` writes the table (and the
 comparison when it is shown) to outputs/ and says where.
 """
@@ -28,11 +30,14 @@ from vocseg_tui.core.runs.export import write_exports
 from vocseg_tui.core.runs.listing import list_runs
 from vocseg_tui.core.runs.model import RunRow
 from vocseg_tui.core.runs.query import parse_filter, sort_rows
+from vocseg_tui.core.runs.series import RunSeries, compare_series
 from vocseg_tui.core.runs.tags import add_tags, set_note
 from vocseg_tui.core.shown import shown
 from vocseg_tui.tui.screens.base import AreaScreen
+from vocseg_tui.tui.widgets.runs_charts import AXES, RunsCharts
+from vocseg_tui.tui.widgets.runs_columns import ColumnsScreen
 from vocseg_tui.tui.widgets.runs_diff import RunsDiff
-from vocseg_tui.tui.widgets.runs_table import SHOWN, RunsTable
+from vocseg_tui.tui.widgets.runs_table import HEADERS, SHOWN, RunsTable
 
 REFRESH_S = 5.0
 MAX_MARKED = 6
@@ -47,6 +52,8 @@ class RunsCompared(Message):
     error: VocsegError | None = None
     diffs: list[tuple[str, list[dict[str, Any]]]] = field(default_factory=list)
     """(title, differing keys) of the recipe and the environment (core/runs/diff.py)."""
+    series: list[RunSeries] = field(default_factory=list)
+    """The runs' mIoU, loss and LR curves (core/runs/series.py) for the charts."""
 
 
 @dataclass
@@ -68,6 +75,8 @@ class RunsScreen(AreaScreen):
         Binding("t", "tag", "Tag"),
         Binding("n", "note", "Note"),
         Binding("e", "export", "Export"),
+        Binding("x", "x_axis", "X axis"),
+        Binding("v", "columns", "Columns"),
         Binding("escape", "close", "Close", show=False),
         Binding("f5", "refresh", "Refresh", show=False),
     ]
@@ -80,6 +89,8 @@ class RunsScreen(AreaScreen):
         self.filter_text = ""
         self.sort_key = ""
         self.comparison: list[compare.ClassRow] = []
+        self.series: list[RunSeries] = []
+        self.x_axis = AXES[0]
         self._asking = ""
         self.reads = self.every(REFRESH_S, self._read, self._apply, self._failed, what="the runs")
 
@@ -88,12 +99,15 @@ class RunsScreen(AreaScreen):
         yield Input(id="runs-input")
         yield RunsTable(id="runs-table")
         yield Static("", id="runs-compare-title")
+        yield RunsCharts(id="runs-charts")
         yield DataTable(id="runs-compare", cursor_type="none", zebra_stripes=True)
         yield RunsDiff(id="runs-diff", cursor_type="none")
 
     def on_mount(self) -> None:
         super().on_mount()
         self._show_compare(False)
+        if (columns := self.vocseg_app.runs_columns) is not None:
+            self.query_one(RunsTable).set_columns(columns)
         self.query_one(RunsTable).focus()
         self.reads.start()
 
@@ -257,7 +271,8 @@ class RunsScreen(AreaScreen):
             table = compare.compare(rows)
             work_dirs = [Path(r.path) for r in rows]
             self.post_message(RunsCompared(table, diffs=[("recipe", diff.recipe_diff(work_dirs)),
-                                                         ("environment", diff.environment_diff(work_dirs))]))
+                                                         ("environment", diff.environment_diff(work_dirs))],
+                                           series=compare_series(rows)))
         except VocsegError as error:
             self.post_message(RunsCompared([], error))
 
@@ -281,14 +296,35 @@ class RunsScreen(AreaScreen):
         self.query_one("#runs-compare-title", Static).update(
             Text(f"Per-class IoU (best per column in green) · {sources}"))
         self.query_one(RunsDiff).show_diffs([r.name for r in message.table], message.diffs)
+        self.series = message.series
         self._show_compare(True)
+        self.query_one(RunsCharts).draw(self.series, self.x_axis)
+
+    def action_x_axis(self) -> None:
+        """Epochs or samples seen on the charts' x axis (kept while the screen lives)."""
+        self.x_axis = AXES[(AXES.index(self.x_axis) + 1) % len(AXES)]
+        if self.series:
+            self.query_one(RunsCharts).draw(self.series, self.x_axis)
+        self.notify(f"Charts against {self.x_axis}" + ("" if self.series else " (c shows them)"))
+
+    def action_columns(self) -> None:
+        table = self.query_one(RunsTable)
+        self.app.push_screen(ColumnsScreen([(c, HEADERS.get(c, c)) for c in SHOWN], table.shown,
+                                           self._set_columns))
+
+    def _set_columns(self, columns: tuple[str, ...]) -> None:
+        self.vocseg_app.runs_columns = columns
+        self.query_one(RunsTable).set_columns(columns)
+        self._redraw()
 
     def _show_compare(self, visible: bool) -> None:
         self.query_one("#runs-compare").display = visible
         self.query_one("#runs-compare-title").display = visible
         self.query_one("#runs-diff").display = visible
+        self.query_one("#runs-charts").display = visible
         if not visible:
             self.comparison = []
+            self.series = []
 
     def action_export(self) -> None:
         self._export(self.shown_rows(), list(self.comparison))

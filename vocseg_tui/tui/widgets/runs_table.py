@@ -29,11 +29,23 @@ def _wall(seconds: float) -> str:
 class RunsTable(DataTable[object]):
     """The runs as rows; `marked` paths show a ● before their name."""
 
+    shown: tuple[str, ...] = SHOWN
+    """The columns shown, in SHOWN's order (`set_columns`)."""
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for name in SHOWN:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
+        for name in self.shown:
             self.add_column(HEADERS.get(name, name), key=name)
+
+    def set_columns(self, columns: tuple[str, ...]) -> None:
+        """Show only `columns` (name always); the rows are drawn again by the next show_rows."""
+        self.shown = tuple(c for c in SHOWN if c == "name" or c in columns)
+        self.clear(columns=True)
+        self._add_columns()
 
     def show_rows(self, rows: list[RunRow], marked: set[str]) -> None:
         current = self.current_path()
@@ -42,7 +54,7 @@ class RunsTable(DataTable[object]):
             data = row.to_json()
             data["epochs"] = f"{data['epochs_done']}/{data['max_epochs'] or '?'}"
             cells: list[Text] = []
-            for name in SHOWN:
+            for name in self.shown:
                 text = _wall(row.wall_s) if name == "wall_s" else cell(name, data.get(name))
                 text = escape_controls(text)[:32]
                 if name == "name":
