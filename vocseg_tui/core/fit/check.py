@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vocseg_tui.core.fit.estimate import GIB, FitEstimate, cached_estimate
-from vocseg_tui.core.fit.suggest import hint_text, suggestions
+from vocseg_tui.core.fit.suggest import hint_text, shown, suggestions
 from vocseg_tui.core.gpus import Inventory, take_inventory
 
 
@@ -46,7 +46,7 @@ def memory_refusal(config: Path, indices: Sequence[int], *, amp: bool = False,
         batch = estimate.largest_batch(free)
         found = (f"batch {batch} per GPU would fit (write it with its LR rescaled: `vocseg-tui recipe "
                  f"{_origin(config)} --batch {batch} --write ...`)" if batch else "")
-    more = (f" (`vocseg-tui fit {config.name}` estimates AMP and smaller crops)"
+    more = (f" (`vocseg-tui fit {shown(config)}` estimates AMP and smaller crops)"
             if "AMP" not in found else "")
     return (f"{config.name} needs about {estimate.peak_gib:.1f} GiB per GPU at {estimate.batch_per_gpu} "
             f"image(s) per GPU; {listed}",
@@ -73,7 +73,7 @@ def _origin(config: Path) -> str:
         found = re.search(r"vocseg_zoo = \{'name': '([^']+)'", config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         found = None
-    return f"--from-zoo {found.group(1)}" if found else f"--from {config.name}"
+    return f"--from-zoo {found.group(1)}" if found else f"--from {shown(config)}"
 
 
 def current_need(configs: Sequence[Path]) -> tuple[Path, FitEstimate] | None:

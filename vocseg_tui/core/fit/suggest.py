@@ -56,6 +56,12 @@ class _Origin:
     """The recipe was written for CPU: AMP needs GPUs, so its command asks for one."""
 
 
+def shown(config: Path) -> str:
+    """The config as `recipe --from` and `train` read it (relative to the project): a config in
+    the project's configs/ folder as configs/NAME, any other by its full path."""
+    return f"configs/{config.name}" if config.parent.name == "configs" else str(config)
+
+
 def _zoo_record(text: str) -> dict[str, Any] | None:
     """The `vocseg_zoo = {...}` line core/zoo writes (one dict repr), read with ast: core/fit
     sits beside core/zoo in the layers and does not import it."""
@@ -87,7 +93,7 @@ def _origin(config: Path) -> _Origin | None:
         return None
     if recipe is None:
         return None
-    return _Origin(f"--from {config.name}", recipe.processes, recipe.base_lr, recipe.base_batch, False,
+    return _Origin(f"--from {shown(config)}", recipe.processes, recipe.base_lr, recipe.base_batch, False,
                    recipe.gpus == 0)
 
 
@@ -122,7 +128,7 @@ def suggestions(config: Path, estimate: FitEstimate, free_bytes: int, lookup: Lo
     if estimate.fits(free_bytes):
         return []
     origin = _origin(config)
-    flag = origin.flag if origin else f"--from {config.name}"
+    flag = origin.flag if origin else f"--from {shown(config)}"
     out: list[Suggestion] = []
 
     def recipe(batch: int, extra: str = "") -> str:
@@ -138,7 +144,7 @@ def suggestions(config: Path, estimate: FitEstimate, free_bytes: int, lookup: Lo
             def amp_command(b: int) -> str:
                 if origin is not None and not origin.zoo:
                     return recipe(b, " --gpus 1 --amp on" if origin.cpu else " --amp on")
-                train = f"vocseg-tui train {config.name} --amp"
+                train = f"vocseg-tui train {shown(config)} --amp"
                 return train if b == estimate.batch_per_gpu else f"{recipe(b)}; then {train}"
             found = _sized("AMP", amp, free_bytes, origin, amp_command)
             if found:
@@ -154,7 +160,7 @@ def suggestions(config: Path, estimate: FitEstimate, free_bytes: int, lookup: Lo
                 return recipe(b, f" --crop {side}")
         else:
             def crop_command(b: int, side: int = side) -> str:
-                return (f"vocseg-tui train {config.name} --cfg-options crop_size=({side},{side}) "
+                return (f"vocseg-tui train {shown(config)} --cfg-options crop_size=({side},{side}) "
                         f"(and the pipeline's RandomCrop and data_preprocessor size)")
         found = _sized(f"crop {side}x{side}", smaller, free_bytes, origin, crop_command)
         if found:
