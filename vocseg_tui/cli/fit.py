@@ -15,6 +15,7 @@ from vocseg_tui.cli.output import ExitCode, print_json
 
 if TYPE_CHECKING:
     from vocseg_tui.core.fit import FitEstimate
+    from vocseg_tui.core.fit.suggest import Suggestion
 
 ORDER = 34
 
@@ -31,6 +32,8 @@ def register(commands: Any) -> None:
                      help="images per GPU (default: the config's train_dataloader.batch_size)")
     fit.add_argument("--crop", type=int, nargs=2, default=None, metavar=("H", "W"),
                      help="training crop (default: the config's crop_size)")
+    fit.add_argument("--amp", action="store_true",
+                     help="estimate under mixed precision (a config with AmpOptimWrapper is by itself)")
     fit.add_argument("--json", action="store_true", help="print one JSON object")
     fit.set_defaults(handler=run_fit)
 
@@ -58,19 +61,53 @@ def run_fit(args: argparse.Namespace) -> int:
         raise VocsegError(f"--batch {args.batch} is no batch", "give 1 or more images per GPU")
     if args.crop is not None and min(args.crop) < 8:
         raise VocsegError(f"--crop {args.crop[0]} {args.crop[1]} is too small", "e.g. --crop 512 512")
-    estimate = estimate_fit(path, args.batch, tuple(args.crop) if args.crop else None, cwd=root)
+    crop = tuple(args.crop) if args.crop else None
+    estimate = estimate_fit(path, args.batch, crop, amp=args.amp, cwd=root)
     fits = _fits(estimate)
+    found = _suggestions(path, root, estimate, fits, args.batch, crop)
     if args.json:
         print_json({"schema": 1, "config": str(path), **estimate.to_dict(), "calibration": CALIBRATION,
-                    "fits": fits})
+                    "fits": fits, "suggestions": [s.to_dict() for s in found]})
         return ExitCode.OK
+    precision = (f"AMP, activations in {estimate.activation_dtype}" if estimate.amp else "fp32")
     print(f"{path.name}: about {estimate.peak_gib:.2f} GiB per GPU at {estimate.batch_per_gpu} image(s) "
-          f"of {estimate.crop[0]}x{estimate.crop[1]}")
+          f"of {estimate.crop[0]}x{estimate.crop[1]} ({precision}, {estimate.norm})")
     print(f"  parameters {estimate.params_gib:.2f} GiB, optimizer state {estimate.optimizer_gib:.2f} GiB, "
           f"activations at the peak {estimate.activations_gib:.2f} GiB")
     for g in fits:
         print(f"  GPU {g['index']} ({g['name']}): {g['free_gib']:.1f} GiB free: "
               + ("fits" if g["fits"] else f"won't fit (batch {g['largest_batch']} per GPU would)"))
+    if estimate.norm == "SyncBN":
+        print(f"  SyncBN adds {estimate.syncbn_extra_gib * 1024**2:.0f} KiB per GPU (gathered statistics): "
+              "negligible, not added")
     if not fits:
         print("  (no GPU here to compare with)")
+    if found:
+        print(f"  to fit GPU {max(fits, key=lambda g: g['free_gib'])['index']}:")
+    for s in found:
+        lr = f", lr {s.lr:g}" if s.lr is not None else ""
+        print(f"    {s.change}: about {s.peak_gib:.2f} GiB{lr}" + ("" if s.fits else " (still too big)"))
+        print(f"      {s.command}")
     return ExitCode.OK
+
+
+def _suggestions(path: Path, root: Path, estimate: FitEstimate, fits: list[dict[str, Any]],
+                 batch: int | None, asked_crop: tuple[int, int] | None) -> list[Suggestion]:
+    """Against the local GPU with the most free memory, when the run does not fit it; the AMP and
+    smaller-crop estimates are computed here (seconds each, then cached)."""
+    from vocseg_tui.core.errors import VocsegError
+    from vocseg_tui.core.fit import estimate_fit
+    from vocseg_tui.core.fit.suggest import suggestions
+    from vocseg_tui.core.gpus import GIB
+
+    if not fits:
+        return []
+    best = max(fits, key=lambda g: g["free_gib"])
+
+    def lookup(amp: bool, crop: tuple[int, int] | None) -> FitEstimate | None:
+        try:
+            return estimate_fit(path, batch, crop or asked_crop, amp=amp, cwd=root)
+        except VocsegError:
+            return None
+
+    return suggestions(path, estimate, int(best["free_gib"] * GIB), lookup)

@@ -38,6 +38,8 @@ def register(commands: Any) -> None:
                         help="LR of the base batch (default: the starting recipe's; 0.01 when shipped)")
     recipe.add_argument("--base-batch", default=None, metavar="N",
                         help="batch the base LR is for (default: the starting recipe's; 16 when shipped)")
+    recipe.add_argument("--crop", default=None, metavar="S|HxW", help="training crop, e.g. 384 or 512x512")
+    recipe.add_argument("--amp", default=None, choices=["on", "off"], help="mixed precision (GPUs only)")
     recipe.add_argument("--val-interval", default=None, metavar="N", help="validate every N epochs")
     recipe.add_argument("--name", default=None, help="config name (also the work dir name)")
     recipe.add_argument("--patience", default=None, metavar="N",
@@ -80,7 +82,8 @@ def register(commands: Any) -> None:
 
 FLAGS = {"gpus": "gpus", "batch": "batch_per_gpu", "epochs": "max_epochs", "base_lr": "base_lr",
          "base_batch": "base_batch", "val_interval": "val_interval", "name": "name",
-         "pretrained": "pretrained", "patience": "patience", "nan_guard": "nan_guard"}
+         "pretrained": "pretrained", "patience": "patience", "nan_guard": "nan_guard", "crop": "crop",
+         "amp": "amp"}
 
 
 def run_recipe(args: argparse.Namespace) -> int:

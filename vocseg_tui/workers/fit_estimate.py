@@ -1,11 +1,25 @@
 """Peak training memory of a config per GPU, with fake tensors: no real compute, no GPU.
 
-`python -m vocseg_tui.workers.fit_estimate CONFIG [--batch B] [--crop H W]` prints one JSON
-object. The model is built and two training steps (forward, backward, optimizer step) run
+`python -m vocseg_tui.workers.fit_estimate CONFIG [--batch B] [--crop H W] [--amp] [--gpus G]`
+prints one JSON object. The model is built and two training steps (forward, backward, optimizer step) run
 under PyTorch's FakeTensorMode, where every tensor has a shape and a size but no data; the
 MemTracker (torch.distributed._tools) counts live storages as they come and go. The second
 step is the steady state mmseg's logged `memory` reflects: the optimizer's state exists and
 gradients are freed by zero_grad between steps.
+
+AMP (`--amp`, or a config whose optim_wrapper is AmpOptimWrapper): the forward runs under
+torch.autocast as mmengine's AmpOptimWrapper runs it, so activations of the ops autocast lowers
+(convolutions, matmuls) are counted at 2 bytes; weights, gradients and optimizer state stay
+fp32, as in torch AMP. Fake tensors here are CPU tensors: CPU autocast in float16 (the sizes of
+CUDA's fp16), or bfloat16 (the same 2 bytes) where float16 is refused; the answer says which.
+The wrapper itself is traced as a plain OptimWrapper (its GradScaler needs CUDA and holds one
+scalar).
+
+SyncBN: the model is traced with plain BN (revert_sync_batchnorm; no process group here). Per
+BN layer and process, SyncBN adds what torch's SyncBatchNorm allocates beyond BN: the gathered
+statistics, world_size x (2C + 1) fp32 (a temporary of the layer's forward), and the counts
+saved for backward, world_size int32. `syncbn_extra_bytes` is that sum (all saved counts plus
+the largest temporary) at `--gpus` processes; it is kilobytes, so it is stated, not added.
 
 Not counted: the data preprocessor (it only normalises the batch), DDP's gradient buckets,
 the allocator's rounding and caching (one global calibration constant in core/fit covers
@@ -126,7 +140,50 @@ def _peak_tracker(base: Any) -> Any:
     return PeakTracker
 
 
-def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> dict[str, Any]:
+def _norms(model: Any) -> tuple[str, list[int]]:
+    """"SyncBN" or "BN" (the config's own) and the channel count of every SyncBN layer."""
+    import torch
+
+    synced = [int(m.num_features) for m in model.modules() if isinstance(m, torch.nn.SyncBatchNorm)]
+    return ("SyncBN" if synced else "BN"), synced
+
+
+def syncbn_extra(channels: list[int], gpus: int) -> int:
+    """Bytes SyncBN holds beyond BN at the peak of one process (see the module docstring)."""
+    if not channels:
+        return 0
+    saved_counts = len(channels) * gpus * 4
+    largest_gather = max(gpus * (2 * c + 1) * 4 for c in channels)
+    return saved_counts + largest_gather
+
+
+def _autocast_dtype() -> tuple[Any, str]:
+    """float16 where CPU autocast takes it (CUDA's AMP dtype), else bfloat16: both 2 bytes."""
+    import torch
+
+    try:
+        with torch.autocast("cpu", dtype=torch.float16):
+            pass
+        return torch.float16, "float16"
+    except (RuntimeError, ValueError):
+        return torch.bfloat16, "bfloat16"
+
+
+def _is_amp(cfg: Any) -> bool:
+    wrapper = cfg.get("optim_wrapper") or {}
+    return str(wrapper.get("type", "")) == "AmpOptimWrapper"
+
+
+def _plain_wrapper(cfg: Any) -> None:
+    """AmpOptimWrapper -> OptimWrapper (its GradScaler needs CUDA); autocast is applied here."""
+    wrapper = cfg.optim_wrapper
+    wrapper["type"] = "OptimWrapper"
+    for key in ("loss_scale", "dtype", "use_fsdp"):
+        wrapper.pop(key, None)
+
+
+def estimate(config: str, batch: int | None, crop: tuple[int, int] | None, *, amp: bool = False,
+             gpus: int | None = None) -> dict[str, Any]:
     import torch
     from mmengine.model import revert_sync_batchnorm
     from mmengine.optim import build_optim_wrapper
@@ -138,6 +195,11 @@ def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> di
     register_all_modules()
     cfg, size = _load(config, crop)
     per_gpu = batch or int(cfg.train_dataloader.batch_size)
+    amp = amp or _is_amp(cfg)
+    if amp:
+        _plain_wrapper(cfg)
+    dtype, dtype_name = _autocast_dtype() if amp else (None, "float32")
+    world = int(gpus or cfg.get("num_gpus") or 8)
     _no_metrics()
     cfg.model.pop("pretrained", None)  # no weights are read: shapes are all that matter
     if isinstance(cfg.model.get("backbone"), dict):
@@ -147,7 +209,10 @@ def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> di
     # A ShapeEnv lets a value read in Python (`.item()`, e.g. mmseg's avg_non_ignore loss
     # normaliser) be a symbol instead of failing the trace.
     with FakeTensorMode(allow_non_fake_inputs=True, shape_env=ShapeEnv()):
-        model = revert_sync_batchnorm(MODELS.build(cfg.model))
+        built = MODELS.build(cfg.model)
+        norm, synced = _norms(built)
+        model = revert_sync_batchnorm(built)
+        del built
         opaque = _opaque_ops(model)
         if opaque:
             raise OpaqueOp(", ".join(opaque))
@@ -162,8 +227,9 @@ def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> di
         with tracker:
             for _ in range(2):
                 inputs = torch.zeros((per_gpu, 3, *size))
-                losses = model.loss(inputs, _samples(per_gpu, size, num_classes, inputs.device))
-                loss, _ = model.parse_losses(losses)
+                with torch.autocast("cpu", dtype=dtype, enabled=amp):
+                    losses = model.loss(inputs, _samples(per_gpu, size, num_classes, inputs.device))
+                    loss, _ = model.parse_losses(losses)
                 wrapper.update_params(loss)
                 del inputs, losses, loss
         peak = tracker.get_tracker_snapshot("peak")
@@ -175,7 +241,8 @@ def estimate(config: str, batch: int | None, crop: tuple[int, int] | None) -> di
         "ok": True, "batch_per_gpu": per_gpu, "crop": list(size), "peak_bytes": peak_bytes,
         "params_bytes": params + buffers, "grads_bytes": grads, "optimizer_bytes": opt,
         "activations_bytes": max(0, peak_bytes - params - buffers - grads - opt),
-        "breakdown": totals,
+        "breakdown": totals, "amp": amp, "activation_dtype": dtype_name, "norm": norm,
+        "gpus": world, "syncbn_extra_bytes": syncbn_extra(synced, world),
     }
 
 
@@ -184,9 +251,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("config")
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--crop", type=int, nargs=2, default=None, metavar=("H", "W"))
+    parser.add_argument("--amp", action="store_true", help="trace under autocast (mixed precision)")
+    parser.add_argument("--gpus", type=int, default=None,
+                        help="processes, for SyncBN's gathered statistics (default: num_gpus, else 8)")
     args = parser.parse_args(argv)
     try:
-        result = estimate(args.config, args.batch, tuple(args.crop) if args.crop else None)
+        result = estimate(args.config, args.batch, tuple(args.crop) if args.crop else None, amp=args.amp,
+                          gpus=args.gpus)
     except Exception as exc:  # every failure becomes an answer, never a traceback
         result = {"ok": False, "op": _op_name(exc), "error": str(exc).strip().splitlines()[0][:400]
                   if str(exc).strip() else type(exc).__name__}

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from vocseg_tui.core.fit.estimate import GIB, FitEstimate, cached_estimate
+from vocseg_tui.core.fit.suggest import hint_text, shown, suggestions
 from vocseg_tui.core.gpus import Inventory, take_inventory
 
 
@@ -25,24 +26,33 @@ def wont_fit(estimate: FitEstimate, inventory: Inventory, indices: Sequence[int]
     return short
 
 
-def memory_refusal(config: Path, indices: Sequence[int], *,
+def memory_refusal(config: Path, indices: Sequence[int], *, amp: bool = False,
                    read: Callable[[], Inventory] = take_inventory) -> tuple[str, str] | None:
-    """(message, hint) when the cached estimate of `config` exceeds a chosen GPU's free memory."""
+    """(message, hint) when the cached estimate of `config` exceeds a chosen GPU's free memory.
+    The hint lists the suggestions (core/fit/suggest.py) whose estimates are cached."""
     if not indices:
         return None
-    estimate = cached_estimate(config)
+    estimate = cached_estimate(config, amp=amp) or (cached_estimate(config) if amp else None)
     if estimate is None:
         return None
     short = wont_fit(estimate, read(), indices)
     if not short:
         return None
     listed = ", ".join(f"GPU {i} has {free:.1f} GiB free" for i, free in short)
-    batch = estimate.largest_batch(int(min(free for _, free in short) * GIB))
-    smaller = (f"batch {batch} per GPU would fit (write it with its LR rescaled: `vocseg-tui recipe "
-               f"{_origin(config)} --batch {batch} --write ...`), " if batch else "")
+    free = int(min(free for _, free in short) * GIB)
+    found = hint_text(suggestions(config, estimate, free,
+                                  lambda a, crop: cached_estimate(config, None, crop, a)))
+    if not found:
+        batch = estimate.largest_batch(free)
+        found = (f"batch {batch} per GPU would fit (write it with its LR rescaled: `vocseg-tui recipe "
+                 f"{_origin(config)} --batch {batch} --write ...`)" if batch else "")
+    more = (f" (`vocseg-tui fit {shown(config)}` estimates AMP and smaller crops)"
+            if "AMP" not in found else "")
     return (f"{config.name} needs about {estimate.peak_gib:.1f} GiB per GPU at {estimate.batch_per_gpu} "
             f"image(s) per GPU; {listed}",
-            f"choose GPUs with more free memory (`vocseg-tui gpus`), {smaller}or launch anyway with --force")
+            "choose GPUs with more free memory (`vocseg-tui gpus`), "
+            + (f"{found}{more}, " if found else f"{more.strip()}, ")
+            + "or launch anyway with --force")
 
 
 QUEUE_MARGIN = 1.10
@@ -63,7 +73,7 @@ def _origin(config: Path) -> str:
         found = re.search(r"vocseg_zoo = \{'name': '([^']+)'", config.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         found = None
-    return f"--from-zoo {found.group(1)}" if found else f"--from {config.name}"
+    return f"--from-zoo {found.group(1)}" if found else f"--from {shown(config)}"
 
 
 def current_need(configs: Sequence[Path]) -> tuple[Path, FitEstimate] | None:

@@ -29,7 +29,7 @@ CALIBRATION = 1.115
 the median of that ratio over the 30 VOC-aug configs of mmseg 1.2.2 the estimator traces
 (bench/fit.py). The fake count is 5-19 % below every published figure but UPerNet's (29-32 %),
 as expected of what it leaves out (cuDNN workspaces, DDP buckets, allocator rounding)."""
-ESTIMATOR_VERSION = 2
+ESTIMATOR_VERSION = 3
 """Bumped when the worker's counting changes, so cached answers of the old one are not reused."""
 GIB = 1024**3
 WORKER = "vocseg_tui.workers.fit_estimate"
@@ -59,6 +59,14 @@ class FitEstimate:
     optimizer_gib: float
     raw_peak_gib: float
     """The fake-tensor count before calibration."""
+    amp: bool = False
+    """Traced under autocast (`--amp` or an AmpOptimWrapper config)."""
+    activation_dtype: str = "float32"
+    """float32, or the autocast dtype AMP was traced with (float16; bfloat16 has the same size)."""
+    norm: str = "BN"
+    """The config's norm layers: "SyncBN" or "BN" (traced as BN either way)."""
+    syncbn_extra_gib: float = 0.0
+    """What SyncBN holds beyond BN per process (gathered statistics): stated, not added."""
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -85,12 +93,17 @@ def _mmseg_version() -> str:
         return "?"
 
 
-def config_hash(config: Path | bytes, batch: int | None, crop: tuple[int, int] | None) -> str:
+def config_hash(config: Path | bytes, batch: int | None, crop: tuple[int, int] | None,
+                amp: bool = False) -> str:
     """The cache key: the config's bytes (the file's own: a local `_base_` it inherits is not
-    part of it), the batch and crop asked for, and the stack's versions (a config inheriting
-    `mmseg::` bases changes with the installed mmseg)."""
+    part of it; its norm_cfg, BN or SyncBN, and its optim_wrapper are in them), the batch, crop
+    and AMP asked for, and the stack's versions (a config inheriting `mmseg::` bases changes
+    with the installed mmseg)."""
     digest = hashlib.sha256(config if isinstance(config, bytes) else config.read_bytes())
-    digest.update(json.dumps([batch, crop, _mmseg_version(), ESTIMATOR_VERSION]).encode())
+    key: list[object] = [batch, crop, _mmseg_version(), ESTIMATOR_VERSION]
+    if amp:  # the key of a non-AMP estimate is unchanged by the flag's existence
+        key.append("amp")
+    digest.update(json.dumps(key).encode())
     return digest.hexdigest()[:32]
 
 
@@ -101,17 +114,22 @@ def _from_answer(answer: dict[str, Any]) -> FitEstimate:
         peak_gib=round(raw * CALIBRATION, 3), params_gib=round(answer["params_bytes"] / GIB, 3),
         activations_gib=round(answer["activations_bytes"] / GIB, 3),
         optimizer_gib=round(answer["optimizer_bytes"] / GIB, 3), raw_peak_gib=round(raw, 3),
+        amp=bool(answer.get("amp", False)), activation_dtype=str(answer.get("activation_dtype", "float32")),
+        norm=str(answer.get("norm", "BN")),
+        syncbn_extra_gib=round(int(answer.get("syncbn_extra_bytes", 0)) / GIB, 6),
     )
 
 
 def run_estimator(config: Path, batch: int | None = None, crop: tuple[int, int] | None = None, *,
-                  cwd: Path | None = None, timeout: float = 600.0) -> dict[str, Any]:
+                  amp: bool = False, cwd: Path | None = None, timeout: float = 600.0) -> dict[str, Any]:
     """The worker's raw JSON answer for `config` (no cache, no calibration)."""
     command = [sys.executable, "-W", "ignore", "-m", WORKER, str(config)]
     if batch is not None:
         command += ["--batch", str(batch)]
     if crop is not None:
         command += ["--crop", str(crop[0]), str(crop[1])]
+    if amp:
+        command.append("--amp")
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "",
            "PYTHONPATH": os.pathsep.join(p for p in (_PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)}
     try:
@@ -133,12 +151,12 @@ def run_estimator(config: Path, batch: int | None = None, crop: tuple[int, int] 
 
 
 def cached_estimate(config: Path | bytes, batch: int | None = None,
-                    crop: tuple[int, int] | None = None) -> FitEstimate | None:
+                    crop: tuple[int, int] | None = None, amp: bool = False) -> FitEstimate | None:
     """The estimate already computed for this config (by `vocseg-tui fit` or the Recipe area),
     or None: a launch consults it without waiting for a child process. `config` may be the
     text of a config not saved yet (as bytes), as the Recipe area renders it."""
     try:
-        cached = state_dir() / "fit-cache" / f"{config_hash(config, batch, crop)}.json"
+        cached = state_dir() / "fit-cache" / f"{config_hash(config, batch, crop, amp)}.json"
         answer = json.loads(cached.read_text(encoding="utf-8"))
         return _from_answer(answer) if isinstance(answer, dict) and answer.get("ok") else None
     except (OSError, ValueError, KeyError, TypeError):
@@ -146,13 +164,13 @@ def cached_estimate(config: Path | bytes, batch: int | None = None,
 
 
 def estimate_fit(config: Path, batch: int | None = None, crop: tuple[int, int] | None = None, *,
-                 cwd: Path | None = None, use_cache: bool = True) -> FitEstimate:
+                 amp: bool = False, cwd: Path | None = None, use_cache: bool = True) -> FitEstimate:
     """Peak memory per GPU of training `config` at `batch` images per GPU (default: the
     config's own); raises FitUnknown naming the op the estimator could not trace."""
     if not config.is_file():
         raise VocsegError(f"config {config} does not exist", "check the path")
     cache_dir = ensure_private_dir(state_dir() / "fit-cache")
-    cached = cache_dir / f"{config_hash(config, batch, crop)}.json"
+    cached = cache_dir / f"{config_hash(config, batch, crop, amp)}.json"
     answer: Any = None
     if use_cache and cached.is_file():
         try:
@@ -160,7 +178,7 @@ def estimate_fit(config: Path, batch: int | None = None, crop: tuple[int, int] |
         except (OSError, ValueError):
             answer = None
     if not isinstance(answer, dict):
-        answer = run_estimator(config, batch, crop, cwd=cwd)
+        answer = run_estimator(config, batch, crop, amp=amp, cwd=cwd)
         if answer.get("ok"):
             write_text_atomic(cached, json.dumps(answer))
     if not answer.get("ok"):

@@ -149,7 +149,7 @@ def prepare(request: LaunchRequest, registry: Registry | None = None, *, dry_run
         if not request.force and queue is None and not _overrides_batch(request.cfg_options):
             from vocseg_tui.core.fit.check import memory_refusal
 
-            refused = memory_refusal(config, devices.indices)
+            refused = memory_refusal(config, devices.indices, amp=request.amp)
             if refused:
                 raise LaunchRefused(*refused)
         if pending:
