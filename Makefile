@@ -2,6 +2,9 @@
 VENV    ?= .venv
 PY      := $(VENV)/bin/python
 PROJECT ?= sample-project
+# Two pytest workers: most of the suite waits on child processes (trainings, Slurm, tmux), so two
+# at once take about half the time on 2 cores. Slurm's tests share one worker (one test cluster).
+PYTEST_ARGS ?= -n 2 --dist loadgroup
 
 .PHONY: setup run test test-fast lint bench clean
 
