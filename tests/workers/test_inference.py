@@ -30,7 +30,7 @@ from vocseg_tui.core.voc import PALETTE
 
 GIB = 1024**3
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("inference")]  # one worker builds its module fixture
 
 
 @pytest.fixture(scope="module")

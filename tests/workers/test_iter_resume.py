@@ -23,6 +23,8 @@ from vocseg_tui.core.jobs.registry import Job
 from vocseg_tui.core.jobs.states import STOPPED_EXIT, JobState
 from vocseg_tui.core.project import Project
 
+pytestmark = pytest.mark.xdist_group("iter-resume")  # its module-scoped fixture is built once, in one worker
+
 ROOT = Path(__file__).resolve().parents[2]
 TRAIN = ROOT / "tools" / "train.py"
 ITERS, AT, BATCH = 24, 18, 2

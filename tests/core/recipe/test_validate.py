@@ -13,6 +13,8 @@ from vocseg_tui.core.recipe import Recipe, render_config
 from vocseg_tui.core.recipe.loader import ConfigLoader, ConfigLoadError, resolve_config
 from vocseg_tui.core.recipe.validate import has_errors, validate
 
+pytestmark = pytest.mark.xdist_group("validate")  # its module-scoped fixture is built once, in one worker
+
 HERE = Path(__file__).parent
 Config = dict[str, Any]
 
