@@ -52,3 +52,11 @@ def ensure_private_dir(path: Path) -> Path:
     if (path.stat().st_mode & 0o777) != 0o700:
         path.chmod(0o700)
     return path
+
+
+def mtime_or_zero(path: Path) -> float:
+    """When `path` last changed; 0.0 (older than anything) when it is missing or unreadable."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0

@@ -14,6 +14,7 @@ from typing import Any
 
 from vocseg_tui.core.data.archives import OFFICIAL, ArchiveSpec
 from vocseg_tui.core.data.progress import STEPS
+from vocseg_tui.core.fsutil import mtime_or_zero
 
 MARKER_DIR = ".vocseg"
 VERIFIED = "verified.json"
@@ -61,11 +62,6 @@ def _lines(path: Path) -> int | None:
         return None
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def archive_state(data_root: Path, spec: ArchiveSpec) -> ArchiveState:
@@ -92,13 +88,13 @@ def read_status(data_root: Path, specs: dict[str, ArchiveSpec] | None = None) ->
         "mats": len(mats), "converted": len(mats & pngs),
         "aug": _lines(lists / "aug.txt"), "trainaug": _lines(lists / "trainaug.txt"),
     }
-    sources = max(_mtime(p) for p in (lists / "train.txt", lists / "val.txt",
+    sources = max(mtime_or_zero(p) for p in (lists / "train.txt", lists / "val.txt",
                                       sbd / "train.txt", sbd / "val.txt"))
-    made = min(_mtime(lists / "aug.txt"), _mtime(lists / "trainaug.txt"))
+    made = min(mtime_or_zero(lists / "aug.txt"), mtime_or_zero(lists / "trainaug.txt"))
     lists_fresh = made > 0 and made >= sources
     verified = None
     marker = data_root / MARKER_DIR / VERIFIED
-    if marker.is_file() and lists_fresh and _mtime(marker) >= made:
+    if marker.is_file() and lists_fresh and mtime_or_zero(marker) >= made:
         try:
             verified = json.loads(marker.read_text())
         except (OSError, ValueError):

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from vocseg_tui.core.checkpoints.discovery import find_config_dump
 from vocseg_tui.core.errors import VocsegError
+from vocseg_tui.core.fsutil import mtime_or_zero
 from vocseg_tui.core.logs.parser import _inside_call, plan_from
 from vocseg_tui.core.logs.sources import run_dirs
 from vocseg_tui.core.recipe.derive import derive
@@ -70,7 +71,7 @@ def read_facts(work_dir: Path, config_hint: str | None = None) -> DiskFacts:
         started = begun if started is None else min(started, begun)
         try:
             text = scalars.read_text(encoding="utf-8", errors="replace")
-            ended = max(scalars.stat().st_mtime, _mtime(folder / f"{folder.name}.log"))
+            ended = max(scalars.stat().st_mtime, mtime_or_zero(folder / f"{folder.name}.log"))
         except OSError:
             continue
         wall += max(0.0, ended - begun)
@@ -156,11 +157,6 @@ def _float(text: str) -> float | None:
         return None
 
 
-def _mtime(path: Path) -> float:
-    try:
-        return path.stat().st_mtime
-    except OSError:
-        return 0.0
 
 
 def _stamp_time(name: str) -> float:
