@@ -85,3 +85,8 @@ async def test_columns_chosen_apply_at_once_and_stay(project: Project) -> None:
         again = pilot.app.screen.query_one(RunsTable)
         await until(pilot, lambda: again.row_count == 2, what="the rows")
         assert "note" not in [str(c.value) for c in again.columns]
+        await pilot.press("e")  # the export holds what the table shows
+        outputs = project.outputs_dir
+        await until(pilot, lambda: list(outputs.glob("runs-*.csv")), what="the export written")
+        header = next(outputs.glob("runs-*.csv")).read_text().splitlines()[0].split(",")
+        assert header[:2] == ["name", "state"] and not {"note", "tags", "model"} & set(header)

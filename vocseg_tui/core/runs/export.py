@@ -76,11 +76,14 @@ def to_markdown(rows: list[RunRow], columns: tuple[str, ...] | None = None) -> s
     return "\n".join(lines) + "\n"
 
 
-def write_exports(outputs: Path, rows: list[RunRow], table: list[ClassRow] | None = None) -> list[Path]:
-    """Write the runs table (CSV and Markdown) and, given one, the compare table (Markdown and
-    LaTeX) into `outputs/`, atomically, under one time stamp; the paths written."""
+def write_exports(outputs: Path, rows: list[RunRow], table: list[ClassRow] | None = None,
+                  columns: tuple[str, ...] | None = None) -> list[Path]:
+    """Write the runs table (CSV and Markdown; `columns`: those, as the Runs area shows them,
+    else all) and, given one, the compare table (Markdown and LaTeX) into `outputs/`,
+    atomically, under one time stamp; the paths written."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    files = {outputs / f"runs-{stamp}.csv": to_csv(rows), outputs / f"runs-{stamp}.md": to_markdown(rows)}
+    files = {outputs / f"runs-{stamp}.csv": to_csv(rows, columns),
+             outputs / f"runs-{stamp}.md": to_markdown(rows, columns)}
     if table:
         files[outputs / f"compare-{stamp}.md"] = compare.to_markdown(table)
         files[outputs / f"compare-{stamp}.tex"] = compare.to_latex(table)

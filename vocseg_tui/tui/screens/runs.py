@@ -327,12 +327,14 @@ class RunsScreen(AreaScreen):
             self.series = []
 
     def action_export(self) -> None:
-        self._export(self.shown_rows(), list(self.comparison))
+        self._export(self.shown_rows(), list(self.comparison), self.vocseg_app.runs_columns)
 
     @work(thread=True, exclusive=True, group="runs-export", exit_on_error=False)
-    def _export(self, rows: list[RunRow], table: list[compare.ClassRow]) -> None:
+    def _export(self, rows: list[RunRow], table: list[compare.ClassRow],
+                columns: tuple[str, ...] | None) -> None:
+        """The rows and columns the table shows (chosen with v), and the comparison."""
         try:
-            written = write_exports(self.vocseg_app.project.outputs_dir, rows, table or None)
+            written = write_exports(self.vocseg_app.project.outputs_dir, rows, table or None, columns)
             self.post_message(RunsChanged("Wrote " + ", ".join(shown(p) for p in written)))
         except VocsegError as error:
             self.post_message(RunsChanged("", error))
