@@ -95,3 +95,7 @@ def test_recipe_from_zoo_trains_from_scratch_with_an_empty_pretrained(
     data = json.loads(out)
     assert data["pretrained"] is None and data["gpus"] == 0
     assert not [f for f in data["findings"] if f["rule"].startswith("weights")]  # nothing to download
+    # a 20k model is measured against its own schedule (30.2 epochs -> 31), not UPerNet's 40k
+    [length] = [f for f in data["findings"] if f["rule"] == "schedule-length"]
+    assert f"{data['max_epochs']} epochs = 1.03 x the official 20k schedule" in length["message"]
+    assert data["max_epochs"] == 31 and "max_epochs=31" in length["fix"]

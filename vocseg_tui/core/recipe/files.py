@@ -17,6 +17,9 @@ from vocseg_tui.core.fsutil import write_text_atomic
 from vocseg_tui.core.recipe.model import Recipe
 
 RECIPE_VARIABLE = "vocseg_recipe"
+ZOO_VARIABLE = "vocseg_zoo"
+"""The record of the zoo model a config was written from (`recipe --from-zoo`): its name,
+official schedule and LR, and published target."""
 
 
 class RecipeFileError(VocsegError):

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vocseg_tui.core.recipe.derive import OFFICIAL_BATCH, epochs_equivalent
-from vocseg_tui.core.recipe.files import RECIPE_VARIABLE
+from vocseg_tui.core.recipe.derive import OFFICIAL_BATCH
+from vocseg_tui.core.recipe.files import RECIPE_VARIABLE, ZOO_VARIABLE
 from vocseg_tui.core.recipe.model import MATCHING_WEIGHTS, Recipe, weights_mismatch
 from vocseg_tui.core.recipe.weights import torchvision_available, weights_status
 from vocseg_tui.core.voc import NUM_CLASSES, TRAINAUG_SIZE
@@ -378,10 +378,15 @@ def _scaling(ctx: Context) -> Iterator[Finding]:
     epochs = ctx.get("train_cfg.max_epochs")
     if ctx.epoch_loop and isinstance(epochs, int):
         size = (ctx.get(RECIPE_VARIABLE) or {}).get("dataset_size", TRAINAUG_SIZE)
-        official = epochs_equivalent(40_000, size)
+        # A config from the zoo is measured against its own model's schedule (20k or 40k).
+        zoo = ctx.get(ZOO_VARIABLE)
+        iters = _int(zoo.get("official_iters")) if isinstance(zoo, Mapping) else None
+        batch = _int(zoo.get("official_batch")) if isinstance(zoo, Mapping) else None
+        iters, batch = (iters, batch) if iters and batch else (40_000, OFFICIAL_BATCH)
+        official = iters * batch / size
         yield Finding("schedule-length", "info",
-                      f"{epochs} epochs = {epochs / official:.2f} x the official 40k schedule",
-                      f"40,000 iterations x batch {OFFICIAL_BATCH} / {size:,} images = {official:.1f} epochs "
+                      f"{epochs} epochs = {epochs / official:.2f} x the official {iters // 1000}k schedule",
+                      f"{iters:,} iterations x batch {batch} / {size:,} images = {official:.1f} epochs "
                       "(the number of samples seen, whatever your batch)",
                       f"train_cfg.max_epochs={math.ceil(official)} to match it", "train_cfg.max_epochs")
 

@@ -13,8 +13,8 @@ import re
 from typing import Any
 
 from vocseg_tui.core.logs.parser import _inside_call
+from vocseg_tui.core.recipe.files import ZOO_VARIABLE
 from vocseg_tui.core.recipe.model import Recipe
-from vocseg_tui.core.zoo.recipe import ZOO_VARIABLE
 from vocseg_tui.core.zoo.target import published_miou, recipe_target
 
 

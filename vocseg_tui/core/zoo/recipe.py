@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from vocseg_tui.core.recipe.files import ZOO_VARIABLE
 from vocseg_tui.core.voc import TRAINAUG_SIZE
 from vocseg_tui.core.zoo.catalog import ZooError
 from vocseg_tui.core.zoo.model import ZooModel
 
-ZOO_VARIABLE = "vocseg_zoo"
 """The config variable that records which zoo model and target a file was written from."""
 
 
