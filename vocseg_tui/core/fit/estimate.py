@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from vocseg_tui.core.child_answer import json_answer, last_words
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import ensure_private_dir, write_text_atomic
 from vocseg_tui.core.project import state_dir
@@ -138,14 +139,9 @@ def run_estimator(config: Path, batch: int | None = None, crop: tuple[int, int] 
     except subprocess.TimeoutExpired as exc:
         raise FitUnknown(f"the memory estimate of {config.name} took more than {timeout:.0f} s",
                          "the estimate is unknown; it does not block a launch") from exc
-    lines = done.stdout.strip().splitlines()
-    try:
-        answer = json.loads(lines[-1]) if lines else None
-    except json.JSONDecodeError:
-        answer = None
-    if not isinstance(answer, dict):
-        tail = (done.stderr or "no output").strip().splitlines()[-1:] or ["no output"]
-        raise FitUnknown(f"the memory estimator failed: {tail[0][:300]}",
+    answer = json_answer(done)
+    if answer is None:
+        raise FitUnknown(f"the memory estimator failed: {last_words(done)}",
                          "run `vocseg-tui doctor` to check the training stack")
     return answer
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vocseg_tui.core.child_answer import json_answer, last_words
 from vocseg_tui.core.errors import VocsegError
 
 
@@ -155,13 +156,8 @@ def resolve_config(path: Path | str, *, cwd: Path | None = None, build: bool = F
     except subprocess.TimeoutExpired as exc:
         raise ConfigLoadError(f"loading {path} took more than {timeout:.0f} s",
                               "is the data folder on a slow or hung file system?") from exc
-    lines = done.stdout.strip().splitlines()
-    try:
-        result = json.loads(lines[-1]) if lines else None
-    except json.JSONDecodeError:
-        result = None
-    if not isinstance(result, dict):
-        tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise ConfigLoadError(f"the config loader failed: {tail[0][:300]}",
+    result = json_answer(done)
+    if result is None:
+        raise ConfigLoadError(f"the config loader failed: {last_words(done)}",
                               "run `vocseg-tui doctor` to check the training stack")
     return _answer(result, path)
