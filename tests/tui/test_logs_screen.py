@@ -29,7 +29,7 @@ with open(sys.argv[2], "a") as out:
     for n in range(0, len(lines), 25):
         out.write("".join(lines[n:n + 25]))
         out.flush()
-        time.sleep(0.05)  # the pace of a training writing its log
+        time.sleep(0.05)
 signal.pause()  # then alive and silent, as a training between iterations, until the test kills it
 """
 

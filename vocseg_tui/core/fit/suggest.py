@@ -9,8 +9,6 @@ processes, seconds each); the launch check passes the cache reader, so a launch 
 
 from __future__ import annotations
 
-import ast
-import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -18,7 +16,7 @@ from typing import Any
 
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fit.estimate import GIB, FitEstimate
-from vocseg_tui.core.recipe.files import read_recipe
+from vocseg_tui.core.recipe.files import ZOO_VARIABLE, literal_dict, read_recipe
 
 CROPS = (512, 384, 256)
 """The smaller crops tried, each below the current one (square, as mmseg's VOC configs)."""
@@ -62,25 +60,12 @@ def shown(config: Path) -> str:
     return f"configs/{config.name}" if config.parent.name == "configs" else str(config)
 
 
-def _zoo_record(text: str) -> dict[str, Any] | None:
-    """The `vocseg_zoo = {...}` line core/zoo writes (one dict repr), read with ast: core/fit
-    sits beside core/zoo in the layers and does not import it."""
-    found = re.search(r"^vocseg_zoo = (\{.*\})\s*$", text, re.MULTILINE)
-    if not found:
-        return None
-    try:
-        value = ast.literal_eval(found.group(1))
-    except (ValueError, SyntaxError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
 def _origin(config: Path) -> _Origin | None:
     try:
         text = config.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    zoo = _zoo_record(text)
+    zoo = literal_dict(text, ZOO_VARIABLE)
     if zoo is not None and isinstance(zoo.get("name"), str):
         try:
             return _Origin(f"--from-zoo {zoo['name']}", max(1, int(zoo["gpus"])), float(zoo["official_lr"]),

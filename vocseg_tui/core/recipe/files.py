@@ -8,12 +8,14 @@ atomic (temp file, then rename) and refuses an existing file unless told to over
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from vocseg_tui.core.errors import VocsegError
 from vocseg_tui.core.fsutil import write_text_atomic
+from vocseg_tui.core.logs.parser import _inside_call
 from vocseg_tui.core.recipe.model import Recipe
 
 RECIPE_VARIABLE = "vocseg_recipe"
@@ -51,6 +53,24 @@ def _literal_dict(node: ast.expr) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise RecipeFileError(f"{RECIPE_VARIABLE} is not a dict")
     return value
+
+
+def literal_dict(text: str, variable: str) -> dict[str, Any] | None:
+    """`variable = dict(...)` (as mmengine dumps it) or `variable = {...}` of a config's text,
+    read with `ast` (nothing is executed); None when absent or not plain values."""
+    match = re.search(rf"^{variable} = (dict\(|\{{)", text, re.MULTILINE)
+    if match is None:
+        return None
+    try:
+        if match.group(1) == "{":
+            value = ast.literal_eval(text[match.end() - 1:].split("\n", 1)[0])
+            return value if isinstance(value, dict) else None
+        call = ast.parse(f"dict({_inside_call(text, match.end())})", mode="eval").body
+        if not isinstance(call, ast.Call):
+            return None
+        return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
+    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
+        return None
 
 
 def recipe_from_config(cfg: Mapping[str, Any]) -> Recipe | None:

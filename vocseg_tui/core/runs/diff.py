@@ -6,13 +6,11 @@ each with one value per run (None: that run does not have it).
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 from typing import Any
 
 from vocseg_tui.core.checkpoints.discovery import find_config_dump
-from vocseg_tui.core.logs.parser import _inside_call
-from vocseg_tui.core.runs.disk import _RECIPE_START
+from vocseg_tui.core.recipe.files import RECIPE_VARIABLE, literal_dict
 from vocseg_tui.core.runs.repro import latest_record
 
 Diff = list[dict[str, Any]]
@@ -91,16 +89,7 @@ def recipe_dict(work_dir: Path) -> dict[str, Any] | None:
         text = dump.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    match = _RECIPE_START.search(text)
-    if match is None:
-        return None
-    try:
-        call = ast.parse(f"dict({_inside_call(text, match.end())})", mode="eval").body
-        if not isinstance(call, ast.Call):
-            return None
-        return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
-    except (SyntaxError, ValueError, TypeError):
-        return None
+    return literal_dict(text, RECIPE_VARIABLE)
 
 
 def recipe_diff(work_dirs: list[Path]) -> Diff:

@@ -8,32 +8,9 @@ origin) have no published target.
 
 from __future__ import annotations
 
-import ast
-import re
-from typing import Any
-
-from vocseg_tui.core.logs.parser import _inside_call
-from vocseg_tui.core.recipe.files import ZOO_VARIABLE
+from vocseg_tui.core.recipe.files import ZOO_VARIABLE, literal_dict
 from vocseg_tui.core.recipe.model import Recipe
 from vocseg_tui.core.zoo.target import published_miou, recipe_target
-
-
-def literal_dict(text: str, variable: str) -> dict[str, Any] | None:
-    """`variable = dict(...)` (as mmengine dumps it) or `variable = {...}` of a config's text,
-    read with `ast` (nothing is executed); None when absent or not plain values."""
-    match = re.search(rf"^{variable} = (dict\(|\{{)", text, re.MULTILINE)
-    if match is None:
-        return None
-    try:
-        if match.group(1) == "{":
-            value = ast.literal_eval(text[match.end() - 1:].split("\n", 1)[0])
-            return value if isinstance(value, dict) else None
-        call = ast.parse(f"dict({_inside_call(text, match.end())})", mode="eval").body
-        if not isinstance(call, ast.Call):
-            return None
-        return {kw.arg: ast.literal_eval(kw.value) for kw in call.keywords if kw.arg}
-    except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError):
-        return None
 
 
 def target_of(text: str, recipe: Recipe | None) -> tuple[str, float | None]:
